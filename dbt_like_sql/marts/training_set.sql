@@ -1,0 +1,51 @@
+-- Catalog products joined with their majority label and how strongly annotators agree on it.
+with products as (
+    select * from stg_catalog
+),
+
+labels as (
+    select * from stg_labels
+),
+
+votes as (
+    select item_id, label, count(*) as n_votes
+    from labels
+    group by item_id, label
+),
+
+ranked as (
+    select
+        item_id,
+        label,
+        n_votes,
+        sum(n_votes) over (partition by item_id) as n_annotators,
+        row_number() over (partition by item_id order by n_votes desc, label) as vote_rank
+    from votes
+),
+
+majority as (
+    select
+        item_id,
+        label,
+        n_annotators,
+        n_votes / n_annotators as agreement
+    from ranked
+    where vote_rank = 1
+),
+
+final as (
+    select
+        products.product_id,
+        products.title,
+        products.description,
+        products.brand,
+        products.category as vendor_category,
+        majority.label,
+        majority.n_annotators::integer as n_annotators,
+        majority.agreement,
+        products._load_id as catalog_load_id
+    from products
+    inner join majority on products.product_id = majority.item_id
+)
+
+select * from final

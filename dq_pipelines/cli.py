@@ -1,0 +1,138 @@
+"""`dq-pipelines <verb>`: what people do outside the Dagster UI."""
+
+import os
+from pathlib import Path
+
+import click
+
+from dq_pipelines.lib.layout import PROJECT_ROOT
+
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+
+
+def ensure_dagster_home() -> Path:
+    """DAGSTER_HOME as set, else the project's git-ignored .dagster_home (telemetry off)."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return home
+
+
+def _progress(source: str, done: int, total: int) -> None:
+    click.echo(f"  {source}: {done:,}/{total:,} rows ({done / max(total, 1):.0%})", err=True)
+
+
+@click.group()
+def main() -> None:
+    """dq_pipelines: data-quality checks that stop ML training on bad data."""
+
+
+@main.command()
+@click.option(
+    "--landing",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Landing folder (default: $DQ_LANDING_DIR or data/landing).",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Delivery date, YYYY-MM-DD.",
+)
+@click.option("--products", type=click.IntRange(min=1), default=3000, show_default=True)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option(
+    "--null-titles",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of catalog rows with an empty title.",
+)
+@click.option(
+    "--bad-prices", type=click.FloatRange(0, 1), default=0.0, help="Share of out-of-range prices."
+)
+@click.option(
+    "--duplicate-ids",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of duplicated product ids.",
+)
+@click.option(
+    "--unknown-categories",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of categories outside the known set.",
+)
+@click.option(
+    "--flipped-labels",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of products whose majority label is wrong.",
+)
+@click.option("--epoch-dates", is_flag=True, help="Write updated_at as Unix epoch seconds.")
+@click.option(
+    "--late",
+    "late",
+    multiple=True,
+    type=click.Choice(["catalog", "labels", "feedback"]),
+    help="Leave this source's file out (a late delivery). Repeatable.",
+)
+def generate(
+    landing,
+    day,
+    products,
+    seed,
+    null_titles,
+    bad_prices,
+    duplicate_ids,
+    unknown_categories,
+    flipped_labels,
+    epoch_dates,
+    late,
+) -> None:
+    """Write one delivery of sample data (catalog, labels, feedback), with optional faults."""
+    from dq_pipelines.lib.sample_data import Faults, generate_delivery
+    from dq_pipelines.lib.settings import SETTINGS
+
+    landing = landing or Path(
+        os.environ.get("DQ_LANDING_DIR")
+        or next(s.default for s in SETTINGS if s.name == "DQ_LANDING_DIR")
+    )
+    faults = Faults(
+        null_titles=null_titles,
+        bad_prices=bad_prices,
+        duplicate_ids=duplicate_ids,
+        unknown_categories=unknown_categories,
+        flipped_labels=flipped_labels,
+        epoch_dates=epoch_dates,
+        late_sources=tuple(late),
+    )
+    report = generate_delivery(
+        landing, day.date(), n_products=products, seed=seed, faults=faults, progress=_progress
+    )
+    for source, path in report.files.items():
+        click.echo(f"{source}: {report.rows[source]:,} rows -> {path}")
+    for source in report.skipped:
+        click.echo(f"{source}: not delivered (late)")
+
+
+@main.command()
+@click.option("--products", type=click.IntRange(min=100), default=3000, show_default=True)
+def demo(products: int) -> None:
+    """Run a clean and a faulty delivery through the pipeline and say what happened."""
+    home = ensure_dagster_home()
+    import dagster as dg
+
+    from dq_pipelines.definitions import defs as load_defs
+    from dq_pipelines.defs.resources import build_resources
+    from dq_pipelines.lib.demo import run_demo
+
+    with dg.DagsterInstance.get() as instance:
+        run_demo(load_defs(), instance, build_resources(), products, click.echo)
+    click.echo("")
+    click.echo(f"Dagster run history: DAGSTER_HOME={home}")
+    click.echo("Open the UI:          make ui   (dagster dev -w workspace.yaml)")
+    click.echo("Alerts table:         dq_alerts in the DuckDB warehouse")

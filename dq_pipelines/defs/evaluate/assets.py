@@ -1,0 +1,52 @@
+"""category_model_evaluation: holdout metrics of the newest model, as metadata and in DuckDB."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from dq_pipelines.lib.automation import gated_eager
+from dq_pipelines.lib.classifier import evaluate_classifier, holdout_mask
+from dq_pipelines.lib.model_store import ModelStore
+from dq_pipelines.lib.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+
+@dg.asset(
+    name=EVALUATION_ASSET,
+    group_name="evaluate",
+    deps=[MODEL_ASSET, TRAINING_SET],
+    kinds={"scikitlearn"},
+    automation_condition=gated_eager(),
+)
+def category_model_evaluation(
+    context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, model_store: ModelStore
+) -> dg.MaterializeResult:
+    """Accuracy, macro-F1 and per-class recall of the newest model on its holdout products."""
+    registry = duckdb.query(
+        "select model_version, holdout_fraction from dq_model_registry "
+        "where model_asset = ? order by trained_at desc limit 1",
+        [MODEL_ASSET],
+    )
+    if registry.empty:
+        raise dg.Failure(f"no trained {MODEL_ASSET} in dq_model_registry to evaluate")
+    version = str(registry.iloc[0]["model_version"])
+    data = duckdb.read_table(TRAINING_SET)
+    holdout = data[holdout_mask(data["product_id"], float(registry.iloc[0]["holdout_fraction"]))]
+    metrics = evaluate_classifier(model_store.load(MODEL_ASSET, version), holdout)
+    rows = [("accuracy", None, metrics["accuracy"]), ("macro_f1", None, metrics["macro_f1"])]
+    rows += [("recall", label, v) for label, v in metrics["recall_per_class"].items()]
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect() as conn:
+        conn.executemany(
+            "insert into dq_model_metrics values (?, ?, ?, ?, ?, ?)",
+            [(version, m, label, v, now, context.run_id) for m, label, v in rows],
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "model_version": version,
+            "holdout_rows": len(holdout),
+            "accuracy": dg.MetadataValue.float(metrics["accuracy"]),
+            "macro_f1": dg.MetadataValue.float(metrics["macro_f1"]),
+            "recall_per_class": dg.MetadataValue.json(metrics["recall_per_class"]),
+        }
+    )

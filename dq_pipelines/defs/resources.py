@@ -1,0 +1,30 @@
+"""The only place resources are bound; values come from DQ_* environment variables."""
+
+import dagster as dg
+
+from dq_pipelines.lib.ingest import LandingZone
+from dq_pipelines.lib.links import DagsterUI
+from dq_pipelines.lib.model_store import ModelStore
+from dq_pipelines.lib.settings import setting
+from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "duckdb": DuckDBWarehouse(path=setting("DQ_DUCKDB_PATH")),
+        "landing": LandingZone(path=setting("DQ_LANDING_DIR")),
+        "model_store": ModelStore(path=setting("DQ_ARTIFACTS_DIR")),
+        "dagster_ui": DagsterUI(base_url=setting("DQ_DAGSTER_URL")),
+        "slack": SlackNotifier(
+            webhook_url=setting("DQ_SLACK_WEBHOOK_URL"),
+            bot_token=setting("DQ_SLACK_BOT_TOKEN"),
+            channel=setting("DQ_SLACK_CHANNEL"),
+            api_base_url=setting("DQ_SLACK_API_URL"),
+        ),
+    }
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    return dg.Definitions(resources=build_resources())

@@ -1,0 +1,89 @@
+"""category_model: the text classifier, trained only on data whose blocking checks passed."""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+from pydantic import Field
+
+from dq_pipelines.lib.automation import gated_eager
+from dq_pipelines.lib.classifier import holdout_mask, train_classifier
+from dq_pipelines.lib.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.lib.model_store import ModelStore
+from dq_pipelines.lib.project import MODEL_ASSET, TRAINING_SET, load_project
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+
+class TrainConfig(dg.Config):
+    holdout_fraction: float = 0.2
+    max_features: int = 50_000
+    alpha: float = 1e-5
+    override_failed_checks_reason: str = Field(
+        default="",
+        description="Train despite unpassed upstream blocking checks; the reason is recorded.",
+    )
+
+
+@dg.definitions
+def train() -> dg.Definitions:
+    gate_keys = blocking_checks_upstream(load_project(), MODEL_ASSET)
+
+    @dg.asset(
+        name=MODEL_ASSET,
+        group_name="train",
+        deps=[TRAINING_SET],
+        kinds={"scikitlearn"},
+        automation_condition=gated_eager(),
+    )
+    def category_model(
+        context: dg.AssetExecutionContext,
+        config: TrainConfig,
+        duckdb: DuckDBWarehouse,
+        model_store: ModelStore,
+    ) -> dg.MaterializeResult:
+        """TF-IDF + linear classifier from product title and description to category."""
+        unpassed = unpassed_checks(context.instance, gate_keys)
+        override = config.override_failed_checks_reason.strip()
+        if unpassed and not override:
+            raise TrainingBlockedError(
+                f"{len(unpassed)} upstream blocking check(s) have not passed: "
+                + "; ".join(u.describe() for u in unpassed)
+                + ". Fix the data and re-run them, or set override_failed_checks_reason."
+            )
+        if unpassed:
+            context.log.warning(f"training despite unpassed checks; override: {override!r}")
+        data = duckdb.read_table(TRAINING_SET)
+        holdout = holdout_mask(data["product_id"], config.holdout_fraction)
+        model = train_classifier(data[~holdout], config.max_features, config.alpha)
+        trained_at = datetime.now(UTC)
+        version = f"{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
+        artifact = model_store.save(MODEL_ASSET, version, model)
+        load_ids = sorted(data["catalog_load_id"].dropna().unique().tolist())
+        with duckdb.connect() as conn:
+            conn.execute(
+                "insert into dq_model_registry values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    version,
+                    MODEL_ASSET,
+                    trained_at.replace(tzinfo=None),
+                    str(artifact),
+                    int((~holdout).sum()),
+                    int(holdout.sum()),
+                    config.holdout_fraction,
+                    load_ids,
+                    context.run_id,
+                    override or None,
+                ],
+            )
+        return dg.MaterializeResult(
+            metadata={
+                "model_version": version,
+                "artifact": str(artifact),
+                "training_rows": int((~holdout).sum()),
+                "holdout_rows": int(holdout.sum()),
+                "training_load_ids": load_ids,
+                "gate_override_reason": override or "none",
+                "gate_unpassed_checks": [u.describe() for u in unpassed],
+            }
+        )
+
+    return dg.Definitions(assets=[category_model])

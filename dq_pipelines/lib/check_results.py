@@ -1,0 +1,36 @@
+"""Check outcomes as Dagster check results: one metadata layout for every kind of check."""
+
+import dagster as dg
+
+from dq_pipelines.lib.validation import CheckOutcome, json_safe
+
+SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
+
+
+def to_check_result(asset: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
+    """Numbers stay numbers in the metadata, so Dagster plots them across evaluations."""
+    metadata: dict[str, dg.RawMetadataValue] = {
+        "severity": outcome.severity,
+        "observed_value": dg.MetadataValue.json({"value": json_safe(outcome.observed_value)}),
+    }
+    if outcome.description:
+        metadata["description"] = outcome.description
+    if outcome.element_count is not None:
+        metadata["element_count"] = dg.MetadataValue.int(outcome.element_count)
+    if outcome.unexpected_count is not None:
+        metadata["unexpected_count"] = dg.MetadataValue.int(outcome.unexpected_count)
+    if outcome.unexpected_percent is not None:
+        metadata["unexpected_percent"] = dg.MetadataValue.float(float(outcome.unexpected_percent))
+    if outcome.unexpected_sample:
+        metadata["unexpected_sample"] = dg.MetadataValue.json(json_safe(outcome.unexpected_sample))
+    if outcome.error:
+        metadata["error"] = outcome.error
+    for key, value in outcome.details.items():
+        metadata[key] = dg.MetadataValue.json(value) if isinstance(value, dict | list) else value
+    return dg.AssetCheckResult(
+        asset_key=asset,
+        check_name=outcome.check_name,
+        passed=outcome.passed,
+        severity=SEVERITY[outcome.severity],
+        metadata=metadata,
+    )

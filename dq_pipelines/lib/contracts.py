@@ -1,0 +1,132 @@
+"""Source contracts: one YAML file per external source, the single place a source is declared."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from dq_pipelines.lib.errors import DefinitionFileError
+
+DELIVERY_PLACEHOLDER = "{delivery_date}"
+SUPPORTED_FORMATS = ("csv",)
+SEVERITIES = ("ERROR", "WARN")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    type: str
+    required: bool
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FreshnessSpec:
+    """How many days a source may lag behind the newest delivery of any source."""
+
+    max_delivery_lag_days: int
+    severity: str
+
+
+@dataclass(frozen=True)
+class SourceContract:
+    name: str
+    description: str
+    path: Path
+    path_pattern: str
+    format: str
+    primary_key: tuple[str, ...]
+    columns: tuple[ColumnSpec, ...]
+    freshness: FreshnessSpec
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw_{self.name}"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def deliveries(self, landing_dir: Path) -> dict[date, list[Path]]:
+        """Delivery files found in the landing folder, by delivery date (oldest first)."""
+        found: dict[date, list[Path]] = {}
+        parts = Path(self.path_pattern).parts
+        date_index = next(i for i, p in enumerate(parts) if DELIVERY_PLACEHOLDER in p)
+        for file in sorted(landing_dir.glob(self.path_pattern.replace(DELIVERY_PLACEHOLDER, "*"))):
+            date_part = file.relative_to(landing_dir).parts[date_index]
+            if _DATE_DIR.match(date_part):
+                found.setdefault(date.fromisoformat(date_part), []).append(file)
+        return dict(sorted(found.items()))
+
+
+def _require(raw: dict, key: str, path: Path) -> object:
+    if key not in raw:
+        raise DefinitionFileError(path, f"missing required key '{key}'")
+    return raw[key]
+
+
+def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise DefinitionFileError(path, "'columns' must be a non-empty mapping of name -> spec")
+    columns = []
+    for name, spec in raw.items():
+        if not isinstance(spec, dict) or "type" not in spec:
+            raise DefinitionFileError(path, f"column '{name}' needs at least a 'type'")
+        columns.append(
+            ColumnSpec(
+                name=str(name),
+                type=str(spec["type"]).upper(),
+                required=bool(spec.get("required", False)),
+                description=str(spec.get("description", "")),
+            )
+        )
+    return tuple(columns)
+
+
+def parse_contract(path: Path) -> SourceContract:
+    """Read and check one contract file; every problem names the file."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise DefinitionFileError(path, f"not valid YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise DefinitionFileError(path, "a contract must be a YAML mapping")
+    name = str(_require(raw, "name", path))
+    if not _NAME.match(name) or name != path.stem:
+        raise DefinitionFileError(path, f"name '{name}' must be snake_case and match the file name")
+    pattern = str(_require(raw, "path_pattern", path))
+    if DELIVERY_PLACEHOLDER not in pattern:
+        raise DefinitionFileError(path, f"path_pattern must contain {DELIVERY_PLACEHOLDER}")
+    fmt = str(raw.get("format", "csv"))
+    if fmt not in SUPPORTED_FORMATS:
+        raise DefinitionFileError(path, f"format '{fmt}' is not one of {SUPPORTED_FORMATS}")
+    columns = _parse_columns(_require(raw, "columns", path), path)
+    primary_key = tuple(raw.get("primary_key", ()))
+    unknown_keys = set(primary_key) - {c.name for c in columns}
+    if unknown_keys:
+        raise DefinitionFileError(
+            path, f"primary_key names undeclared columns {sorted(unknown_keys)}"
+        )
+    fresh = raw.get("freshness", {}) or {}
+    severity = str(fresh.get("severity", "WARN")).upper()
+    if severity not in SEVERITIES:
+        raise DefinitionFileError(path, f"freshness.severity must be one of {SEVERITIES}")
+    return SourceContract(
+        name=name,
+        description=str(raw.get("description", "")).strip(),
+        path=path,
+        path_pattern=pattern,
+        format=fmt,
+        primary_key=primary_key,
+        columns=columns,
+        freshness=FreshnessSpec(int(fresh.get("max_delivery_lag_days", 0)), severity),
+    )
+
+
+def load_contracts(directory: Path) -> dict[str, SourceContract]:
+    """All contracts in a folder, by source name."""
+    return {c.name: c for c in map(parse_contract, sorted(directory.glob("*.yaml")))}

@@ -1,0 +1,129 @@
+"""The demo: one clean and one faulty delivery through the real definitions, on a real instance."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.event_api import EventRecordsFilter
+
+from dq_pipelines.lib.project import MODEL_ASSET
+from dq_pipelines.lib.sample_data import Faults, generate_delivery
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+CLEAN_DAY = date(2026, 11, 27)
+FAULTY_DAY = date(2026, 11, 28)
+PIPELINE_JOB = "full_pipeline_job"
+ALERT_SENSOR = "alert_on_failed_checks"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    label: str
+    run_id: str
+    success: bool
+    checks_passed: list[str]
+    checks_failed: list[tuple[str, str, bool]]  # (asset.check, severity, blocking)
+    materialized: list[str]
+
+    @property
+    def trained(self) -> bool:
+        return MODEL_ASSET in self.materialized
+
+
+def run_pipeline(defs: dg.Definitions, instance: dg.DagsterInstance, label: str) -> RunOutcome:
+    result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
+        instance=instance, raise_on_error=False, tags={"dq/demo": label}
+    )
+    passed, failed = [], []
+    for ev in result.get_asset_check_evaluations():
+        name = f"{ev.asset_key.to_user_string()}.{ev.check_name}"
+        if ev.passed:
+            passed.append(name)
+        else:
+            failed.append((name, ev.severity.value, bool(ev.blocking)))
+    materialized = sorted(
+        {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    )
+    return RunOutcome(label, result.run_id, result.success, passed, failed, materialized)
+
+
+def latest_storage_id(instance: dg.DagsterInstance) -> int | None:
+    records = instance.event_log_storage.get_event_records(
+        EventRecordsFilter(event_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION), limit=1
+    )
+    return records[0].storage_id if records else None
+
+
+def send_alerts(
+    defs: dg.Definitions, instance: dg.DagsterInstance, resources: dict, after: int | None
+) -> list[str]:
+    """Tick the alert sensor until it has read every evaluation after `after`."""
+    sensor = defs.get_sensor_def(ALERT_SENSOR)
+    cursor, reasons = str(after) if after is not None else None, []
+    while True:
+        context = dg.build_sensor_context(instance=instance, cursor=cursor, resources=resources)
+        reason = sensor(context)
+        if context.cursor == cursor:
+            return reasons
+        cursor = context.cursor
+        reasons.append(reason.skip_message)
+
+
+def describe(outcome: RunOutcome, warehouse: DuckDBWarehouse) -> list[str]:
+    lines = [
+        f"== {outcome.label} (run {outcome.run_id[:8]}) ==",
+        f"checks: {len(outcome.checks_passed)} passed, {len(outcome.checks_failed)} failed",
+    ]
+    lines += [
+        f"  FAILED {name} [{sev}{', blocking' if blocking else ''}]"
+        for name, sev, blocking in outcome.checks_failed
+    ]
+    if outcome.trained:
+        metrics = warehouse.query(
+            "select r.model_version, m.metric, m.value from dq_model_registry r "
+            "join dq_model_metrics m using (model_version) where r.run_id = ? and m.label is null",
+            [outcome.run_id],
+        )
+        scores = ", ".join(f"{r.metric}={r.value:.3f}" for r in metrics.itertuples())
+        version = metrics["model_version"].iloc[0] if not metrics.empty else "?"
+        lines.append(f"training: RAN -> model {version} ({scores})")
+    else:
+        lines.append(f"training: BLOCKED (materialized only: {', '.join(outcome.materialized)})")
+    return lines
+
+
+def run_demo(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    resources: dict[str, dg.ConfigurableResource],
+    n_products: int,
+    echo: Callable[[str], None],
+) -> tuple[RunOutcome, RunOutcome]:
+    with dg.build_resources({k: resources[k] for k in ("duckdb", "landing")}) as resolved:
+        warehouse: DuckDBWarehouse = resolved.duckdb
+        landing: Path = resolved.landing.root
+    generate_delivery(landing, CLEAN_DAY, n_products=n_products)
+    echo(f"generated clean delivery {CLEAN_DAY} in {landing}")
+    clean = run_pipeline(defs, instance, f"clean delivery {CLEAN_DAY}")
+    for line in describe(clean, warehouse):
+        echo(line)
+
+    faults = Faults.demo_faulty()
+    generate_delivery(landing, FAULTY_DAY, n_products=n_products, faults=faults)
+    echo(f"generated faulty delivery {FAULTY_DAY}: {faults}")
+    before = latest_storage_id(instance)
+    faulty = run_pipeline(defs, instance, f"faulty delivery {FAULTY_DAY}")
+    for line in describe(faulty, warehouse):
+        echo(line)
+    for reason in send_alerts(defs, instance, resources, before):
+        echo(f"alert sensor: {reason}")
+    alerts = warehouse.query(
+        "select status, destination, count(*) as n from dq_alerts where run_id = ? "
+        "group by all order by all",
+        [faulty.run_id],
+    )
+    for row in alerts.itertuples():
+        echo(f"alerts: {row.n} {row.status} -> {row.destination}")
+    return clean, faulty

@@ -1,0 +1,12 @@
+"""Links into the Dagster UI, for alerts and reports."""
+
+import dagster as dg
+
+
+class DagsterUI(dg.ConfigurableResource):
+    """Where people open Dagster; alerts link to runs there."""
+
+    base_url: str = "http://localhost:3000"
+
+    def run_url(self, run_id: str) -> str:
+        return f"{self.base_url.rstrip('/')}/runs/{run_id}"

@@ -1,0 +1,25 @@
+"""Versioned model artifacts: each training writes a new file, none is overwritten."""
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import joblib
+
+
+class ModelStore(dg.ConfigurableResource):
+    """A folder of model artifacts, one file per model version."""
+
+    path: str = "data/artifacts"
+
+    def artifact_path(self, model_asset: str, version: str) -> Path:
+        return Path(self.path) / model_asset / f"{version}.joblib"
+
+    def save(self, model_asset: str, version: str, model: Any) -> Path:
+        target = self.artifact_path(model_asset, version)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(model, target)
+        return target
+
+    def load(self, model_asset: str, version: str) -> Any:
+        return joblib.load(self.artifact_path(model_asset, version))

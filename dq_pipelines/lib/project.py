@@ -1,0 +1,93 @@
+"""The project as declared in files: sources, SQL models, suites, and the asset graph they form.
+
+Everything here is derived from the contract, SQL and suite files, so adding a source, a model or
+an assumption is adding a file. Loading it is pure (no I/O beyond reading those files).
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from dq_pipelines.lib import layout
+from dq_pipelines.lib.contracts import SourceContract, load_contracts
+from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.lib.schemas import TableSchema, infer_schemas
+from dq_pipelines.lib.sql_models import SqlModel, load_sql_models
+from dq_pipelines.lib.suites import SuiteSpec, load_suites
+
+# The model and what it learns from; everything upstream of MODEL_ASSET "feeds training".
+TRAINING_SET = "training_set"
+MODEL_ASSET = "category_model"
+EVALUATION_ASSET = "category_model_evaluation"
+# The check every raw asset gets from its contract's freshness section.
+FRESHNESS_CHECK = "delivery_is_current"
+
+
+@dataclass(frozen=True)
+class DeclaredCheck:
+    asset: str
+    name: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Project:
+    contracts: dict[str, SourceContract]
+    models: dict[str, SqlModel]
+    schemas: dict[str, TableSchema]
+    suites: dict[str, SuiteSpec]
+
+    @property
+    def deps(self) -> dict[str, tuple[str, ...]]:
+        graph: dict[str, tuple[str, ...]] = {c.raw_table: () for c in self.contracts.values()}
+        graph |= {m.name: m.deps for m in self.models.values()}
+        graph[MODEL_ASSET] = (TRAINING_SET,)
+        graph[EVALUATION_ASSET] = (MODEL_ASSET, TRAINING_SET)
+        return graph
+
+    def ancestors(self, asset: str) -> set[str]:
+        graph, found, todo = self.deps, set(), list(self.deps[asset])
+        while todo:
+            node = todo.pop()
+            if node not in found:
+                found.add(node)
+                todo.extend(graph[node])
+        return found
+
+    def descendants(self, asset: str) -> set[str]:
+        return {a for a in self.deps if asset in self.ancestors(a)}
+
+    def feeds_training(self, asset: str) -> bool:
+        return asset in self.ancestors(MODEL_ASSET)
+
+    def is_blocking(self, asset: str, severity: str) -> bool:
+        """ERROR checks on assets that feed training block it; everything else informs."""
+        return severity == "ERROR" and self.feeds_training(asset)
+
+    @property
+    def checks(self) -> list[DeclaredCheck]:
+        """Every check the files declare: one per suite expectation, one freshness per source."""
+        declared = [
+            DeclaredCheck(c.raw_table, FRESHNESS_CHECK, c.freshness.severity)
+            for c in self.contracts.values()
+        ]
+        for suite in self.suites.values():
+            declared += [
+                DeclaredCheck(suite.asset, e.check_name, e.severity) for e in suite.expectations
+            ]
+        return declared
+
+
+def build_project(contracts_dir: Path, sql_dir: Path, suites_dir: Path) -> Project:
+    contracts = load_contracts(contracts_dir)
+    models = load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
+    if TRAINING_SET not in models:
+        raise DefinitionFileError(sql_dir, f"no SQL model named '{TRAINING_SET}' to train on")
+    schemas = infer_schemas(contracts.values(), models)
+    return Project(contracts, models, schemas, load_suites(suites_dir, schemas))
+
+
+@cache
+def load_project() -> Project:
+    """The project's own files (cached: they are code, read once per process)."""
+    return build_project(layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR)

@@ -1,0 +1,53 @@
+"""Column schemas of every table, known before anything runs.
+
+Raw tables follow their contract; SQL models are planned by DuckDB itself against empty
+tables, so a suite naming a column that a model does not produce fails at load time.
+"""
+
+from collections.abc import Iterable, Mapping
+
+import dagster as dg
+import duckdb
+
+from dq_pipelines.lib.contracts import SourceContract
+from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.lib.sql_models import SqlModel
+
+# Lineage columns added by ingest to every raw row.
+RAW_LINEAGE_COLUMNS: dict[str, str] = {
+    "_delivery_date": "DATE",
+    "_source_file": "VARCHAR",
+    "_load_id": "VARCHAR",
+}
+
+TableSchema = dict[str, str]
+
+
+def raw_schema(contract: SourceContract) -> TableSchema:
+    """Raw tables keep delivered values as text, so a bad value is kept, never lost at load."""
+    return {c.name: "VARCHAR" for c in contract.columns} | RAW_LINEAGE_COLUMNS
+
+
+def infer_schemas(
+    contracts: Iterable[SourceContract], models: Mapping[str, SqlModel]
+) -> dict[str, TableSchema]:
+    """Schemas of raw tables and SQL models (models given in dependency order)."""
+    schemas: dict[str, TableSchema] = {}
+    with duckdb.connect(":memory:") as conn:
+        for contract in contracts:
+            schemas[contract.raw_table] = raw_schema(contract)
+            cols = ", ".join(f'"{n}" {t}' for n, t in schemas[contract.raw_table].items())
+            conn.execute(f"create table {contract.raw_table} ({cols})")
+        for model in models.values():
+            try:
+                conn.execute(f"create table {model.name} as {model.sql} limit 0")
+            except duckdb.Error as e:
+                raise DefinitionFileError(model.path, f"DuckDB cannot plan this model: {e}") from e
+            rows = conn.execute(f"describe {model.name}").fetchall()
+            schemas[model.name] = {row[0]: row[1] for row in rows}
+    return schemas
+
+
+def column_schema(schema: TableSchema) -> dg.TableSchema:
+    """A table schema as Dagster column-schema metadata, shown in the UI's column view."""
+    return dg.TableSchema(columns=[dg.TableColumn(name, type_) for name, type_ in schema.items()])

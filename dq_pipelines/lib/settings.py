@@ -1,0 +1,37 @@
+"""Environment variables the project reads, with their documented defaults.
+
+A variable that is set is bound as `dg.EnvVar`, so Dagster resolves it at launch and the UI shows
+its name, never its value. An unset one falls back to the default below (secrets have none).
+"""
+
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+from dq_pipelines.lib.layout import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str | None
+    meaning: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DQ_DUCKDB_PATH", str(PROJECT_ROOT / "data/warehouse.duckdb"), "DuckDB warehouse file"),
+    Setting("DQ_LANDING_DIR", str(PROJECT_ROOT / "data/landing"), "Where sources drop deliveries"),
+    Setting("DQ_ARTIFACTS_DIR", str(PROJECT_ROOT / "data/artifacts"), "Trained model artifacts"),
+    Setting("DQ_DAGSTER_URL", "http://localhost:3000", "Dagster UI base URL used in alert links"),
+    Setting("DQ_SLACK_WEBHOOK_URL", None, "Slack incoming webhook URL (secret)"),
+    Setting("DQ_SLACK_BOT_TOKEN", None, "Slack bot token, used with DQ_SLACK_CHANNEL (secret)"),
+    Setting("DQ_SLACK_CHANNEL", None, "Slack channel for the bot token, e.g. #ml-data-quality"),
+    Setting("DQ_SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name: str) -> str | dg.EnvVar | None:
+    """The value to bind to a resource field: the env var if set, else the documented default."""
+    return dg.EnvVar(name) if os.environ.get(name) else _BY_NAME[name].default

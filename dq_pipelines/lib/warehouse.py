@@ -1,0 +1,65 @@
+"""The storage resource: every read and write of the warehouse goes through it.
+
+DuckDB is the embedded default; a second backend would be another implementation of this
+resource, not a search-and-replace across assets.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+# Operational tables the pipeline keeps next to the data: loads, models, metrics, alerts.
+OPS_DDL = (
+    """create table if not exists dq_loads (
+        load_id varchar primary key, source varchar, delivery_date date, files varchar[],
+        row_count bigint, loaded_at timestamp, run_id varchar)""",
+    """create table if not exists dq_model_registry (
+        model_version varchar primary key, model_asset varchar, trained_at timestamp,
+        artifact_path varchar, training_rows bigint, holdout_rows bigint, holdout_fraction double,
+        training_load_ids varchar[], run_id varchar, gate_override_reason varchar)""",
+    """create table if not exists dq_model_metrics (
+        model_version varchar, metric varchar, label varchar, value double,
+        evaluated_at timestamp, run_id varchar)""",
+    """create table if not exists dq_alerts (
+        alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
+        severity varchar, run_id varchar, status varchar, destination varchar, text varchar,
+        error varchar)""",
+)
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """The DuckDB file holding raw, staged and mart tables and the pipeline's own records."""
+
+    path: str = "data/warehouse.duckdb"
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect(self.path)
+        try:
+            for ddl in OPS_DDL:
+                conn.execute(ddl)
+            yield conn
+        finally:
+            conn.close()
+
+    def read_table(self, table: str) -> pd.DataFrame:
+        with self.connect() as conn:
+            return conn.execute(f'select * from "{table}"').df()
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        with self.connect() as conn:
+            return conn.execute(sql, params or []).df()
+
+    def table_exists(self, table: str) -> bool:
+        with self.connect() as conn:
+            found = conn.execute(
+                "select count(*) from information_schema.tables where table_name = ?", [table]
+            ).fetchone()
+            return bool(found and found[0])
