@@ -89,6 +89,8 @@ class CheckAlert:
 
 
 def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 300 else text[:297] + "..."
 

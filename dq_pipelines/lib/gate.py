@@ -17,8 +17,18 @@ class UnpassedCheck:
         return f"{self.key.asset_key.to_user_string()}:{self.key.name} ({self.status})"
 
 
-class TrainingBlockedError(Exception):
+class TrainingBlockedError(dg.Failure):
     """Training refused because upstream blocking checks have not passed."""
+
+    def __init__(self, unpassed: list[UnpassedCheck]) -> None:
+        super().__init__(
+            description=(
+                f"{len(unpassed)} upstream blocking check(s) have not passed: "
+                + "; ".join(u.describe() for u in unpassed)
+                + ". Fix the data and re-run them, or set override_failed_checks_reason."
+            ),
+            metadata={"unpassed_checks": [u.describe() for u in unpassed]},
+        )
 
 
 def blocking_checks_upstream(project: Project, asset: str) -> list[dg.AssetCheckKey]:

@@ -51,7 +51,7 @@ def test_parse_contract_and_find_deliveries(tmp_path):
 )
 def test_bad_contracts_name_the_file_and_the_problem(tmp_path, text, problem):
     path = _contract(tmp_path, text)
-    with pytest.raises(DefinitionFileError, match="things.yaml") as err:
+    with pytest.raises(DefinitionFileError, match=r"things\.yaml") as err:
         parse_contract(path)
     assert problem in str(err.value)
 

@@ -61,26 +61,38 @@ def test_derived_check_names_read_well():
             "GX rejects",
         ),
         (
-            {"expectations": [{"type": "expect_column_values_to_not_be_null",
-                               "kwargs": {"column": "colour"}}]},
+            {
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "colour"}}
+                ]
+            },
             "column(s) ['colour'] not in things",
         ),
         (
-            {"expectations": [{"type": "expect_column_values_to_not_be_null",
-                               "kwargs": {"column": "id"}, "meta": {"severity": "FATAL"}}]},
+            {
+                "expectations": [
+                    {
+                        "type": "expect_column_values_to_not_be_null",
+                        "kwargs": {"column": "id"},
+                        "meta": {"severity": "FATAL"},
+                    }
+                ]
+            },
             "severity 'FATAL'",
         ),
         (
-            {"expectations": [
-                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
-                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
-            ]},
+            {
+                "expectations": [
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "id"}},
+                ]
+            },
             "used twice",
         ),
     ],
 )
 def test_bad_suites_name_the_file_and_the_problem(tmp_path, body, problem):
-    with pytest.raises(DefinitionFileError, match="things.json") as err:
+    with pytest.raises(DefinitionFileError, match=r"things\.json") as err:
         parse_suite(_suite(tmp_path, body), SCHEMA)
     assert problem in str(err.value)
 

@@ -13,12 +13,18 @@ SUITE = SuiteSpec(
     asset="things",
     path=None,
     expectations=(
-        _spec("price_between", "expect_column_values_to_be_between", column="price",
-              min_value=0, max_value=100),
+        _spec(
+            "price_between",
+            "expect_column_values_to_be_between",
+            column="price",
+            min_value=0,
+            max_value=100,
+        ),
         _spec("rows", "expect_table_row_count_to_be_between", "WARN", min_value=10),
         _spec("id_unique", "expect_column_values_to_be_unique", column="id"),
-        _spec("cat_in_set", "expect_column_values_to_be_in_set", column="cat",
-              value_set=["a", "b"]),
+        _spec(
+            "cat_in_set", "expect_column_values_to_be_in_set", column="cat", value_set=["a", "b"]
+        ),
     ),
 )
 DF = pd.DataFrame(

@@ -44,11 +44,7 @@ def train() -> dg.Definitions:
         unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
         if unpassed and not override:
-            raise TrainingBlockedError(
-                f"{len(unpassed)} upstream blocking check(s) have not passed: "
-                + "; ".join(u.describe() for u in unpassed)
-                + ". Fix the data and re-run them, or set override_failed_checks_reason."
-            )
+            raise TrainingBlockedError(unpassed)
         if unpassed:
             context.log.warning(f"training despite unpassed checks; override: {override!r}")
         data = duckdb.read_table(TRAINING_SET)

@@ -1,0 +1,44 @@
+"""Pipeline fixtures: every test gets its own landing folder, warehouse and Dagster instance."""
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+
+@pytest.fixture
+def project_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every DQ_* path at tmp_path; Slack stays unconfigured unless a test sets it."""
+    monkeypatch.setenv("DQ_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("DQ_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.setenv("DQ_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("DQ_DAGSTER_URL", "http://dagster.test")
+    for name in ("DQ_SLACK_WEBHOOK_URL", "DQ_SLACK_BOT_TOKEN", "DQ_SLACK_CHANNEL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def defs(project_env: Path) -> dg.Definitions:
+    from dq_pipelines.definitions import defs as load_defs
+
+    return load_defs()
+
+
+@pytest.fixture
+def resources(project_env: Path) -> dict:
+    from dq_pipelines.defs.resources import build_resources
+
+    return build_resources()
+
+
+@pytest.fixture
+def warehouse(resources):
+    with dg.build_resources({"duckdb": resources["duckdb"]}) as built:
+        return built.duckdb
+
+
+@pytest.fixture
+def instance():
+    with dg.instance_for_test() as inst:
+        yield inst

@@ -1,0 +1,58 @@
+"""The code location loads to exactly the declared assets, checks, jobs, schedule and sensors."""
+
+import dagster as dg
+
+
+def test_assets_and_lineage_come_from_contracts_and_sql(defs):
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {
+        "raw_catalog",
+        "raw_labels",
+        "raw_feedback",
+        "stg_catalog",
+        "stg_labels",
+        "stg_feedback",
+        "training_set",
+        "category_model",
+        "category_model_evaluation",
+    }
+    parents = {k: {p.to_user_string() for p in graph.get(dg.AssetKey(k)).parent_keys} for k in keys}
+    assert parents["training_set"] == {"stg_catalog", "stg_labels"}
+    assert parents["stg_catalog"] == {"raw_catalog"}
+    assert parents["category_model"] == {"training_set"}
+    assert parents["category_model_evaluation"] == {"category_model", "training_set"}
+
+
+def test_one_check_per_expectation_with_severity_based_blocking(defs):
+    specs = {
+        f"{s.asset_key.to_user_string()}.{s.name}": s
+        for s in defs.resolve_asset_graph().asset_check_keys
+        for s in [defs.resolve_asset_graph().get_check_spec(s)]
+    }
+    assert len(specs) == 31
+    # ERROR on an asset that feeds training: blocking.
+    assert specs["stg_catalog.price__between"].blocking
+    assert specs["raw_catalog.product_id__not_null"].blocking
+    assert specs["stg_catalog.updated_at__not_null"].blocking
+    assert specs["raw_catalog.delivery_is_current"].blocking
+    # WARN, or ERROR on an asset that does not feed training: not blocking.
+    assert not specs["stg_catalog.currency__in_set"].blocking
+    assert not specs["raw_catalog.updated_at__is_dd_mm_yyyy"].blocking
+    assert not specs["stg_feedback.rank__between"].blocking
+    assert not specs["raw_labels.delivery_is_current"].blocking
+
+
+def test_jobs_schedule_and_sensors(defs):
+    assert {j.name for j in defs.resolve_all_job_defs()} >= {
+        "ingest_job",
+        "train_job",
+        "full_pipeline_job",
+    }
+    schedule = defs.resolve_schedule_def("daily_ingest_schedule")
+    assert schedule.job_name == "ingest_job" and schedule.cron_schedule == "0 6 * * *"
+    assert {s.name for s in defs.sensors} == {"alert_on_failed_checks", "training_automation"}
+
+
+def test_definitions_validate_loadable(defs):
+    dg.Definitions.validate_loadable(defs)

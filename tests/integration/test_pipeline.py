@@ -1,0 +1,99 @@
+"""The whole DAG in process: clean data trains a model, faulty data is stopped before training."""
+
+import pytest
+from pipeline_support import (
+    CLEAN_DAY,
+    FAULTY_DAY,
+    deliver,
+    evaluations,
+    materialized,
+    run_job,
+)
+
+from dq_pipelines.lib.sample_data import Faults
+
+pytestmark = pytest.mark.slow
+
+
+def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, warehouse):
+    deliver(project_env, CLEAN_DAY)
+    result = run_job(defs, instance)
+    assert result.success
+    checks = evaluations(result)
+    failed = {k for k, e in checks.items() if not e.passed}
+    assert failed == set()
+    assert len(checks) == 31
+    assert {"category_model", "category_model_evaluation"} <= materialized(result)
+
+    registry = warehouse.query("select * from dq_model_registry")
+    assert len(registry) == 1 and registry.iloc[0]["run_id"] == result.run_id
+    metrics = warehouse.query("select metric, label, value from dq_model_metrics")
+    accuracy = metrics.query("metric == 'accuracy'")["value"].item()
+    assert accuracy > 0.8
+    assert set(metrics.query("metric == 'recall'")["label"]) >= {"chairs", "lamps", "sofas"}
+    model_meta = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "category_model_evaluation"
+    ).materialization.metadata
+    assert model_meta["accuracy"].value == pytest.approx(accuracy)
+
+
+def test_faulty_delivery_fails_blocking_checks_and_never_trains(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, FAULTY_DAY, Faults.demo_faulty())
+    result = run_job(defs, instance)
+    assert not result.success
+    checks = evaluations(result)
+    failed = {k for k, e in checks.items() if not e.passed}
+    # The raw format check diagnoses the date switch; staging blocks on what it did to the data.
+    diagnosis = checks["raw_catalog.updated_at__is_dd_mm_yyyy"].metadata
+    assert diagnosis["unexpected_percent"].value == 100.0
+    assert diagnosis["unexpected_sample"].value[0].isdigit()  # epoch seconds
+    assert failed >= {
+        "raw_catalog.updated_at__is_dd_mm_yyyy",
+        "stg_catalog.updated_at__not_null",
+        "stg_catalog.title__not_null",
+        "stg_catalog.price__between",
+        "stg_catalog.product_id__unique",
+        "stg_catalog.category__in_set",
+    }
+    assert checks["stg_catalog.title__not_null"].metadata["unexpected_count"].value == 40
+    built = materialized(result)
+    assert {"raw_catalog", "stg_catalog"} <= built
+    assert not built & {"training_set", "category_model", "category_model_evaluation"}
+    assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 0
+
+
+@pytest.mark.parametrize(
+    ("faults", "failing_check"),
+    [
+        (Faults(null_titles=0.05), "stg_catalog.title__not_null"),
+        (Faults(bad_prices=0.03), "stg_catalog.price__between"),
+        (Faults(duplicate_ids=0.02), "stg_catalog.product_id__unique"),
+        (Faults(unknown_categories=0.03), "stg_catalog.category__in_set"),
+        (Faults(flipped_labels=0.2), "training_set.label_agrees_with_vendor_category"),
+    ],
+)
+def test_each_fault_is_caught_by_its_check_and_blocks_training(
+    defs, instance, project_env, faults, failing_check
+):
+    deliver(project_env, CLEAN_DAY, faults)
+    result = run_job(defs, instance)
+    checks = evaluations(result)
+    failed = {k for k, e in checks.items() if not e.passed}
+    assert failing_check in failed
+    assert checks[failing_check].metadata["severity"].value == "ERROR"
+    assert "category_model" not in materialized(result)
+
+
+def test_late_delivery_fails_freshness(defs, instance, project_env):
+    deliver(project_env, CLEAN_DAY)
+    deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))
+    result = run_job(defs, instance)
+    checks = evaluations(result)
+    late = checks["raw_catalog.delivery_is_current"]
+    assert not late.passed and late.metadata["observed_value"].value == {"value": 1}
+    assert checks["raw_labels.delivery_is_current"].passed
+    assert "category_model" not in materialized(result)

@@ -1,0 +1,224 @@
+"""SlackNotifier through the real slack-sdk clients, against a local HTTP stub of Slack."""
+
+import json
+import socket
+import time
+
+import dagster as dg
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_stub import SlackStub
+
+from dq_pipelines.lib.slack import SlackDeliveryError, SlackNotConfiguredError, SlackNotifier
+
+TEXT = "Check `orders_not_null` failed on asset orders"
+BLOCKS = [
+    {"type": "header", "text": {"type": "plain_text", "text": "DQ check failed"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*orders*: 3 null ids"}},
+]
+
+
+def bot(stub: SlackStub, **overrides) -> SlackNotifier:
+    config = {"bot_token": stub.token, "channel": "#ml-dq", "api_base_url": stub.api_base_url}
+    return SlackNotifier(**(config | overrides))
+
+
+def test_webhook_post_arrives_with_exact_text_and_blocks(slack_stub: SlackStub) -> None:
+    slack = SlackNotifier(webhook_url=slack_stub.webhook_url)
+
+    assert slack.post(TEXT, BLOCKS) == "Slack incoming webhook"
+
+    assert slack_stub.messages() == [{"text": TEXT, "blocks": BLOCKS}]
+    (request,) = slack_stub.requests
+    assert request.path == "/services/T000/B000/XXXX"
+
+
+def test_webhook_post_without_blocks_sends_only_text(slack_stub: SlackStub) -> None:
+    SlackNotifier(webhook_url=slack_stub.webhook_url).post(TEXT)
+
+    assert slack_stub.messages() == [{"text": TEXT}]
+
+
+def test_bot_token_post_reaches_chat_post_message(slack_stub: SlackStub) -> None:
+    slack = bot(slack_stub)
+
+    assert slack.post(TEXT, BLOCKS) == "Slack channel #ml-dq (bot token)"
+
+    (request,) = slack_stub.requests
+    assert request.path == "/api/chat.postMessage"
+    assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
+    assert request.body["channel"] == "#ml-dq"
+    assert request.body["text"] == TEXT
+    assert request.body["blocks"] == BLOCKS
+    assert slack_stub.messages() == [request.body]
+
+
+def test_api_base_url_without_trailing_slash_still_works(slack_stub: SlackStub) -> None:
+    bot(slack_stub, api_base_url=slack_stub.api_base_url.rstrip("/")).post(TEXT)
+
+    assert [r.path for r in slack_stub.requests] == ["/api/chat.postMessage"]
+
+
+def test_webhook_wins_when_both_are_configured(slack_stub: SlackStub) -> None:
+    slack = bot(slack_stub, webhook_url=slack_stub.webhook_url)
+
+    assert slack.post(TEXT) == "Slack incoming webhook"
+
+    assert [r.path for r in slack_stub.requests] == ["/services/T000/B000/XXXX"]
+
+
+def test_wrong_token_is_a_delivery_error_without_the_token(slack_stub: SlackStub) -> None:
+    wrong = "xoxb-wrong-secret-123"
+    slack = bot(slack_stub, bot_token=wrong)
+
+    with pytest.raises(SlackDeliveryError, match="invalid_auth") as raised:
+        slack.post(TEXT)
+
+    assert wrong not in str(raised.value)
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    assert slack_stub.messages() == []
+
+
+def test_stub_answers_like_slack_for_form_bodies_and_missing_channel(slack_stub: SlackStub) -> None:
+    """The stub itself: form-encoded calls are parsed, and a missing channel is rejected."""
+    client = WebClient(token=slack_stub.token, base_url=slack_stub.api_base_url)
+    form = {"channel": "#ml-dq", "text": TEXT, "blocks": json.dumps(BLOCKS)}
+    assert client.api_call("chat.postMessage", data=form)["ts"] == "1700000000.000100"
+    assert slack_stub.messages() == [{"channel": "#ml-dq", "text": TEXT, "blocks": BLOCKS}]
+
+    with pytest.raises(SlackApiError) as raised:
+        client.chat_postMessage(channel="", text=TEXT)
+    assert raised.value.response["error"] == "channel_not_found"
+    assert len(slack_stub.messages()) == 1
+
+
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_http_500_is_a_delivery_error(slack_stub: SlackStub, use_webhook: bool) -> None:
+    slack = SlackNotifier(webhook_url=slack_stub.webhook_url) if use_webhook else bot(slack_stub)
+    slack_stub.fail_next(500, "internal trouble")
+
+    with pytest.raises(SlackDeliveryError, match="500") as raised:
+        slack.post(TEXT)
+
+    assert slack_stub.webhook_url not in str(raised.value)
+    assert slack_stub.token not in str(raised.value)
+    assert slack_stub.messages() == []
+    slack.post(TEXT)  # the failure was one-off
+    assert len(slack_stub.messages()) == 1
+
+
+def test_webhook_error_body_is_reported(slack_stub: SlackStub) -> None:
+    slack_stub.fail_next(404, "no_service")
+
+    with pytest.raises(SlackDeliveryError, match="HTTP 404: no_service"):
+        SlackNotifier(webhook_url=slack_stub.webhook_url).post(TEXT)
+
+
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_connection_refused_is_a_quick_delivery_error(use_webhook: bool) -> None:
+    closed = SlackStub()
+    closed.close()
+    slack = SlackNotifier(webhook_url=closed.webhook_url) if use_webhook else bot(closed)
+
+    started = time.monotonic()
+    with pytest.raises(SlackDeliveryError, match="could not reach") as raised:
+        slack.post(TEXT)
+
+    assert time.monotonic() - started < 5  # slack-sdk retries a refused connection once
+    assert closed.webhook_url not in str(raised.value)
+    assert closed.token not in str(raised.value)
+
+
+def test_timeout_is_a_delivery_error() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        host, port = silent.getsockname()
+        slack = SlackNotifier(webhook_url=f"http://{host}:{port}/services/T/B/X", timeout_seconds=1)
+
+        started = time.monotonic()
+        with pytest.raises(SlackDeliveryError, match="could not reach"):
+            slack.post(TEXT)
+        assert time.monotonic() - started < 5
+
+
+def test_not_configured() -> None:
+    slack = SlackNotifier()
+
+    assert not slack.is_configured
+    assert slack.destination() == "not configured"
+    with pytest.raises(SlackNotConfiguredError, match="not configured"):
+        slack.post(TEXT)
+
+
+@pytest.mark.parametrize(
+    ("config", "missing"),
+    [({"bot_token": "xoxb-only"}, "channel is missing"), ({"channel": "#x"}, "bot_token")],
+)
+def test_half_configured_bot_names_what_is_missing(config: dict, missing: str) -> None:
+    slack = SlackNotifier(**config)
+
+    assert not slack.is_configured
+    with pytest.raises(SlackNotConfiguredError, match=missing) as raised:
+        slack.post(TEXT)
+    assert "xoxb-only" not in str(raised.value)
+
+
+def test_empty_strings_are_unset(slack_stub: SlackStub) -> None:
+    blank = SlackNotifier(webhook_url="", bot_token="", channel=" ")
+    assert not blank.is_configured
+    assert blank.destination() == "not configured"
+    with pytest.raises(SlackNotConfiguredError):
+        blank.post(TEXT)
+
+    # An empty webhook must not shadow a working bot token + channel.
+    slack = bot(slack_stub, webhook_url="")
+    assert slack.post(TEXT) == "Slack channel #ml-dq (bot token)"
+    assert [r.path for r in slack_stub.requests] == ["/api/chat.postMessage"]
+
+
+def test_destination_never_contains_a_secret(slack_stub: SlackStub) -> None:
+    configs = [
+        SlackNotifier(webhook_url=slack_stub.webhook_url),
+        bot(slack_stub),
+        bot(slack_stub, webhook_url=slack_stub.webhook_url),
+        SlackNotifier(bot_token=slack_stub.token),
+    ]
+    for slack in configs:
+        assert slack_stub.webhook_url not in slack.destination()
+        assert "XXXX" not in slack.destination()
+        assert slack_stub.token not in slack.destination()
+    assert bot(slack_stub, channel="C0123ABC").destination() == "Slack channel C0123ABC (bot token)"
+    assert bot(slack_stub, channel="ml-dq").destination() == "Slack channel #ml-dq (bot token)"
+
+
+def test_env_var_config_through_dagster(
+    slack_stub: SlackStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DQ_SLACK_WEBHOOK_URL", slack_stub.webhook_url)
+    resource = SlackNotifier(webhook_url=dg.EnvVar("DQ_SLACK_WEBHOOK_URL"))
+
+    with dg.build_resources({"slack": resource}) as resources:
+        assert resources.slack.post(TEXT, BLOCKS) == "Slack incoming webhook"
+
+    assert slack_stub.messages() == [{"text": TEXT, "blocks": BLOCKS}]
+
+
+def test_bot_env_var_config_through_dagster(
+    slack_stub: SlackStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DQ_SLACK_BOT_TOKEN", slack_stub.token)
+    monkeypatch.setenv("DQ_SLACK_CHANNEL", "#ml-dq")
+    resource = SlackNotifier(
+        bot_token=dg.EnvVar("DQ_SLACK_BOT_TOKEN"),
+        channel=dg.EnvVar("DQ_SLACK_CHANNEL"),
+        api_base_url=slack_stub.api_base_url,
+    )
+
+    with dg.build_resources({"slack": resource}) as resources:
+        resources.slack.post(TEXT)
+
+    (request,) = slack_stub.requests
+    assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
+    assert request.body["channel"] == "#ml-dq"

@@ -1,0 +1,65 @@
+"""Training refuses upstream data whose blocking checks failed, across runs and in automation."""
+
+import dagster as dg
+import pytest
+from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, materialized, run_job
+
+from dq_pipelines.lib.sample_data import Faults
+
+pytestmark = pytest.mark.slow
+MODEL = dg.AssetKey("category_model")
+
+
+def _step_error(result) -> str:
+    failures = [e for e in result.all_events if e.is_step_failure]
+    return "\n".join(e.step_failure_data.user_failure_data.description for e in failures)
+
+
+def test_manual_training_refuses_when_checks_never_ran(defs, instance, project_env):
+    result = run_job(defs, instance, "train_job")
+    assert not result.success
+    error = _step_error(result)
+    assert "upstream blocking check(s) have not passed" in error
+    assert "stg_catalog:updated_at__not_null (NEVER_RUN)" in error
+
+
+def test_manual_training_after_a_failed_check_refuses_then_obeys_a_recorded_override(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
+    assert not run_job(defs, instance).success
+
+    refused = run_job(defs, instance, "train_job")
+    assert not refused.success
+    assert "stg_catalog:updated_at__not_null (FAILED)" in _step_error(refused)
+    assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 1
+
+    reason = "vendor confirmed dates are fine; ticket DQ-42"
+    config = {"ops": {"category_model": {"config": {"override_failed_checks_reason": reason}}}}
+    overridden = run_job(defs, instance, "train_job", run_config=config)
+    assert overridden.success
+    assert "category_model" in materialized(overridden)
+    row = warehouse.query(
+        "select gate_override_reason from dq_model_registry where run_id = ?", [overridden.run_id]
+    )
+    assert row["gate_override_reason"].item() == reason
+
+
+def test_automation_trains_only_on_data_whose_blocking_checks_passed(defs, instance, project_env):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor
+
+    # Flipped labels: training_set is built, but its blocking check fails.
+    deliver(project_env, FAULTY_DAY, Faults(flipped_labels=0.2))
+    assert not run_job(defs, instance, "ingest_job").success
+    blocked = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
+    assert blocked.get_num_requested(MODEL) == 0
+
+    # A corrected delivery passes its checks, and training is requested.
+    deliver(project_env, FAULTY_DAY)
+    assert run_job(defs, instance, "ingest_job").success
+    passed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=blocked.cursor)
+    assert passed.get_num_requested(MODEL) == 1

@@ -1,0 +1,150 @@
+"""A real HTTP server on 127.0.0.1 that answers like Slack's webhook and chat.postMessage APIs.
+
+Tests drive the real slack-sdk clients against it, so requests cross a real socket and the
+sdk's own request building, error handling and retries are exercised.
+"""
+
+import contextlib
+import json
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+# Form-encoded Slack API calls carry these as JSON strings; decode them so bodies compare equal.
+_JSON_FORM_FIELDS = ("blocks", "attachments", "metadata")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    path: str
+    headers: dict  # keys lower-cased
+    body: dict
+
+
+class SlackStub:
+    """Context manager; the server is listening as soon as the object exists."""
+
+    token: str = "xoxb-test-token"
+
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        self.token = token
+        self.requests: list[RecordedRequest] = []
+        self._messages: list[dict] = []
+        self._failures: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.stub = self  # type: ignore[attr-defined]
+        host, port = self._server.server_address[:2]
+        self.base_url = f"http://{host}:{port}"
+        self.api_base_url = self.base_url + "/api/"
+        self.webhook_url = self.base_url + "/services/T000/B000/XXXX"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        self._closed = False
+
+    def fail_next(self, status: int, body: str = "", count: int = 1) -> None:
+        """The next `count` requests, whatever their path, get this HTTP status and body."""
+        with self._lock:
+            self._failures.extend([(status, body)] * count)
+
+    def messages(self) -> list[dict]:
+        """Bodies of posts Slack would have delivered (webhook or chat.postMessage)."""
+        with self._lock:
+            return list(self._messages)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> "SlackStub":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _handle(self, path: str, headers: dict, body: dict | None) -> tuple[int, str, str]:
+        """Returns (status, content type, response body) and records the request."""
+        with self._lock:
+            self.requests.append(RecordedRequest(path, headers, body or {}))
+            if self._failures:
+                status, text = self._failures.pop(0)
+                return status, "text/plain", text
+        if path.startswith("/services/"):
+            if body is None:
+                return 400, "text/plain", "invalid_payload"
+            if not body.get("text") and not body.get("blocks"):
+                return 400, "text/plain", "no_text"
+            self._deliver(body)
+            return 200, "text/plain", "ok"
+        if path == "/api/chat.postMessage":
+            return 200, "application/json", json.dumps(self._chat_post_message(headers, body))
+        return 404, "text/plain", "not found"
+
+    def _chat_post_message(self, headers: dict, body: dict | None) -> dict:
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return {"ok": False, "error": "invalid_auth"}
+        if body is None:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not body.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not body.get("text") and not body.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        self._deliver(body)
+        message = {"text": body.get("text", "")}
+        return {"ok": True, "channel": "C123", "ts": "1700000000.000100", "message": message}
+
+    def _deliver(self, body: dict) -> None:
+        with self._lock:
+            self._messages.append(body)
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict | None:
+    """JSON or form-encoded body as a dict; None if it cannot be parsed."""
+    text = raw.decode("utf-8", errors="replace")
+    if "application/x-www-form-urlencoded" in content_type:
+        body: dict = {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        for field in _JSON_FORM_FIELDS:
+            if isinstance(body.get(field), str):
+                with contextlib.suppress(json.JSONDecodeError):
+                    body[field] = json.loads(body[field])
+        return body
+    if not text.strip():
+        return {}
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = _parse_body(raw, self.headers.get("Content-Type", ""))
+        self._respond(body)
+
+    def do_GET(self) -> None:
+        self._respond({})
+
+    def _respond(self, body: dict | None) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        path = self.path.split("?", 1)[0]
+        status, content_type, text = self.server.stub._handle(path, headers, body)  # type: ignore[attr-defined]
+        payload = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep test output quiet."""

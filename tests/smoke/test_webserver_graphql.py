@@ -1,0 +1,136 @@
+"""A real Dagster webserver on 127.0.0.1, queried over GraphQL for the assets and a failed check."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import requests
+from dagster_graphql import DagsterGraphQLClient
+
+from dq_pipelines.lib.layout import PROJECT_ROOT
+from dq_pipelines.lib.sample_data import Faults, generate_delivery
+
+pytestmark = [pytest.mark.smoke, pytest.mark.slow]
+
+ASSETS_QUERY = """
+{ assetNodes { assetKey { path }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking } } } } }
+"""
+CHECK_QUERY = """
+query ($key: AssetKeyInput!, $name: String!) {
+  assetCheckExecutions(assetKey: $key, checkName: $name, limit: 5) {
+    runId status evaluation { severity metadataEntries { label } } } }
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A DAGSTER_HOME holding one faulty run of the whole pipeline."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    for name, sub in [
+        ("DQ_DUCKDB_PATH", "w.duckdb"),
+        ("DQ_LANDING_DIR", "landing"),
+        ("DQ_ARTIFACTS_DIR", "artifacts"),
+    ]:
+        monkeypatch.setenv(name, str(tmp_path / sub))
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    generate_delivery(
+        tmp_path / "landing", date(2026, 11, 28), n_products=300, faults=Faults(epoch_dates=True)
+    )
+    from dq_pipelines.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        result = (
+            defs()
+            .resolve_job_def("full_pipeline_job")
+            .execute_in_process(instance=instance, raise_on_error=False)
+        )
+    assert not result.success
+    return home, result.run_id
+
+
+@pytest.fixture
+def webserver(faulty_home):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "dagster_webserver",
+            "-w",
+            "workspace.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=PROJECT_ROOT,
+        env=os.environ.copy(),
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            pytest.fail("webserver did not start within 120 s")
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
+    response = requests.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables or {}},
+        timeout=60,
+    )
+    response.raise_for_status()
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_webserver_shows_assets_checks_and_the_failed_check(webserver, faulty_home):
+    port = webserver
+    _, run_id = faulty_home
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
+    assert client.get_run_status(run_id).value == "FAILURE"
+
+    nodes = _graphql(port, ASSETS_QUERY)["assetNodes"]
+    by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
+    assert {"raw_catalog", "stg_catalog", "training_set", "category_model"} <= set(by_key)
+    stg_checks = {c["name"]: c for c in by_key["stg_catalog"]["assetChecksOrError"]["checks"]}
+    assert stg_checks["updated_at__not_null"]["blocking"] is True
+
+    executions = _graphql(
+        port,
+        CHECK_QUERY,
+        {"key": {"path": ["stg_catalog"]}, "name": "updated_at__not_null"},
+    )["assetCheckExecutions"]
+    latest = executions[0]
+    assert latest["runId"] == run_id and latest["status"] == "FAILED"
+    labels = {m["label"] for m in latest["evaluation"]["metadataEntries"]}
+    assert {"unexpected_count", "unexpected_percent", "unexpected_sample"} <= labels
