@@ -63,3 +63,15 @@ def test_automation_trains_only_on_data_whose_blocking_checks_passed(defs, insta
     assert run_job(defs, instance, "ingest_job").success
     passed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=blocked.cursor)
     assert passed.get_num_requested(MODEL) == 1
+
+
+def test_a_check_that_never_completed_is_not_a_pass(defs, instance, project_env):
+    # stg_catalog was never built, so its suite step errors and its checks stay PLANNED.
+    checks_only = dg.define_asset_job(
+        "stg_catalog_checks", selection=dg.AssetSelection.checks_for_assets("stg_catalog")
+    )
+    with_job = dg.Definitions.merge(defs, dg.Definitions(jobs=[checks_only]))
+    assert not run_job(with_job, instance, "stg_catalog_checks").success
+    refused = run_job(defs, instance, "train_job")
+    assert not refused.success
+    assert "stg_catalog:updated_at__not_null (PLANNED)" in _step_error(refused)

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,15 @@ query ($key: AssetKeyInput!, $name: String!) {
     runId status evaluation { severity metadataEntries { label } } } }
 """
 
+AUTOMATION_QUERY = """
+query ($repo: RepositorySelector!) {
+  schedulesOrError(repositorySelector: $repo) {
+    ... on Schedules { results { name cronSchedule scheduleState { status } } } }
+  sensorsOrError(repositorySelector: $repo) {
+    ... on Sensors { results { name sensorState { status } } } } }
+"""
+REPO = {"repositoryLocationName": "dq_pipelines", "repositoryName": "__repository__"}
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -36,9 +46,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
-    """A DAGSTER_HOME holding one faulty run of the whole pipeline."""
+@pytest.fixture(scope="module")
+def faulty_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A DAGSTER_HOME holding one faulty run of the whole pipeline (shared by this module)."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        yield _faulty_home(tmp_path_factory.mktemp("smoke"), monkeypatch)
+
+
+def _faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -64,7 +79,7 @@ def faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, 
     return home, result.run_id
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def webserver(faulty_home):
     port = _free_port()
     proc = subprocess.Popen(
@@ -134,3 +149,12 @@ def test_webserver_shows_assets_checks_and_the_failed_check(webserver, faulty_ho
     assert latest["runId"] == run_id and latest["status"] == "FAILED"
     labels = {m["label"] for m in latest["evaluation"]["metadataEntries"]}
     assert {"unexpected_count", "unexpected_percent", "unexpected_sample"} <= labels
+
+
+def test_webserver_lists_the_schedule_and_running_sensors(webserver):
+    data = _graphql(webserver, AUTOMATION_QUERY, {"repo": REPO})
+    schedules = {s["name"]: s for s in data["schedulesOrError"]["results"]}
+    assert schedules["daily_ingest_schedule"]["cronSchedule"] == "0 6 * * *"
+    assert schedules["daily_ingest_schedule"]["scheduleState"]["status"] == "RUNNING"
+    sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
+    assert sensors == {"alert_on_failed_checks": "RUNNING", "training_automation": "RUNNING"}
