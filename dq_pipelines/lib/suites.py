@@ -40,11 +40,17 @@ class ExpectationSpec:
         return tuple(named)
 
 
+ENGINES = ("auto", "pandas")
+
+
 @dataclass(frozen=True)
 class SuiteSpec:
     asset: str
     path: Path
     expectations: tuple[ExpectationSpec, ...]
+    # "auto": in DuckDB through GX's SQL engine, falling back to pandas per expectation where
+    # GX has no SQL implementation; "pandas": fetch the table and validate it in pandas.
+    engine: str = "auto"
 
 
 def derive_check_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
@@ -93,7 +99,11 @@ def parse_suite(path: Path, schema: TableSchema | None) -> SuiteSpec:
         raise DefinitionFileError(path, f"no asset named '{path.stem}' to attach this suite to")
     if not isinstance(raw, dict) or not isinstance(raw.get("expectations"), list):
         raise DefinitionFileError(path, "a suite must be an object with an 'expectations' list")
-    suite_severity = _severity(raw.get("meta") or {}, "ERROR", path, "suite meta")
+    suite_meta = raw.get("meta") or {}
+    suite_severity = _severity(suite_meta, "ERROR", path, "suite meta")
+    engine = str(suite_meta.get("engine", "auto"))
+    if engine not in ENGINES:
+        raise DefinitionFileError(path, f"suite meta: engine '{engine}' is not one of {ENGINES}")
     specs: list[ExpectationSpec] = []
     for i, item in enumerate(raw["expectations"]):
         where = f"expectation #{i}"
@@ -123,7 +133,7 @@ def parse_suite(path: Path, schema: TableSchema | None) -> SuiteSpec:
                 path, f"{where}: column(s) {missing} not in {path.stem} (has {sorted(schema)})"
             )
         specs.append(spec)
-    return SuiteSpec(asset=path.stem, path=path, expectations=tuple(specs))
+    return SuiteSpec(asset=path.stem, path=path, expectations=tuple(specs), engine=engine)
 
 
 def load_suites(directory: Path, schemas: Mapping[str, TableSchema]) -> dict[str, SuiteSpec]:

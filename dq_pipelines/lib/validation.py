@@ -1,19 +1,29 @@
 """Running a suite with Great Expectations and turning its results into check outcomes.
 
+Suites run inside DuckDB through GX's SQL engine (see gx_duckdb), at scan speed and without
+pulling the table into memory. An expectation GX cannot compute in SQL on DuckDB is re-run in
+pandas on just the columns it needs, and its metadata says so and why.
+
 `CheckOutcome` is the one result shape every check shares, whatever computes it, so metadata,
 alerts and history read the same fields.
 """
 
+import logging
 import math
 import os
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.pool import NullPool
 
-from dq_pipelines.lib.suites import SuiteSpec
+from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 SAMPLE_SIZE = 5
+ENGINE_SQL = "duckdb-sql"
+ENGINE_PANDAS = "pandas"
 _CHECK_META_KEY = "dq_check"
 
 
@@ -57,8 +67,7 @@ def _gx_context():
     return context
 
 
-def validate_dataframe(suite: SuiteSpec, df: pd.DataFrame) -> list[CheckOutcome]:
-    """Validate df against the suite in one pass; one outcome per expectation, in suite order."""
+def _gx_suite(name: str, specs: Iterable[ExpectationSpec]):
     import great_expectations as gx
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -68,23 +77,118 @@ def validate_dataframe(suite: SuiteSpec, df: pd.DataFrame) -> list[CheckOutcome]
         ExpectationConfiguration(
             type=spec.type, kwargs=dict(spec.kwargs), meta={_CHECK_META_KEY: spec.check_name}
         ).to_domain_obj()
-        for spec in suite.expectations
+        for spec in specs
     ]
+    return gx.ExpectationSuite(name=name, expectations=expectations)
+
+
+def _results_by_check(batch, name: str, specs: list[ExpectationSpec]) -> dict[str, Any]:
+    result = batch.validate(_gx_suite(name, specs), result_format="SUMMARY")
+    return {r.expectation_config.meta[_CHECK_META_KEY]: r for r in result.results}
+
+
+def validate_dataframe(suite: SuiteSpec, df: pd.DataFrame) -> list[CheckOutcome]:
+    """Validate df against the suite in one pass; one outcome per expectation, in suite order."""
+    return _validate_pandas(suite.asset, list(suite.expectations), df, "suite engine is pandas")
+
+
+def _validate_pandas(
+    asset: str, specs: list[ExpectationSpec], df: pd.DataFrame, reason: str
+) -> list[CheckOutcome]:
     batch = (
         _gx_context()
         .data_sources.add_pandas("dq")
-        .add_dataframe_asset(suite.asset)
+        .add_dataframe_asset(asset)
         .add_batch_definition_whole_dataframe("all")
         .get_batch(batch_parameters={"dataframe": df})
     )
-    result = batch.validate(
-        gx.ExpectationSuite(name=suite.asset, expectations=expectations), result_format="SUMMARY"
+    results = _results_by_check(batch, asset, specs)
+    engine = {"engine": ENGINE_PANDAS, "engine_reason": reason}
+    return [_outcome(spec, results[spec.check_name], engine) for spec in specs]
+
+
+class _GXWarnings(logging.Handler):
+    """Collects what GX logs while it plans SQL (e.g. 'Regex is not supported for dialect')."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _sql_reason(result) -> str | None:
+    """Why a SQL result is unusable, or None when GX computed it."""
+    if result.exception_info and result.exception_info.get("raised_exception"):
+        return f"GX SQL engine raised: {result.exception_info.get('exception_message')}"
+    if not result.result:
+        return "GX's SQL engine computed no result for this expectation on DuckDB"
+    return None
+
+
+def validate_table(suite: SuiteSpec, warehouse: DuckDBWarehouse) -> list[CheckOutcome]:
+    """Validate a warehouse table in one pass; one outcome per expectation, in suite order."""
+    specs = list(suite.expectations)
+    if not specs:
+        return []
+    if suite.engine == ENGINE_PANDAS:
+        df = warehouse.read_table(suite.asset)
+        return _validate_pandas(suite.asset, specs, df, "suite meta.engine is 'pandas'")
+    from dq_pipelines.lib.gx_duckdb import DuckDBDatasource  # noqa: F401 - registers add_duckdb
+
+    # NullPool: no connection outlives its query, so the DuckDB file is free for the next step
+    # (DuckDB refuses a second in-process connection configured differently from an open one).
+    datasource = _gx_context().data_sources.add_duckdb(
+        "warehouse",
+        connection_string=f"duckdb:///{warehouse.path}",
+        kwargs={"poolclass": NullPool},
     )
-    by_name = {r.expectation_config.meta[_CHECK_META_KEY]: r for r in result.results}
-    return [_outcome(spec, by_name[spec.check_name]) for spec in suite.expectations]
+    gx_log, warnings = logging.getLogger("great_expectations"), _GXWarnings()
+    gx_log.addHandler(warnings)
+    batch = (
+        datasource.add_table_asset(suite.asset, table_name=suite.asset)
+        .add_batch_definition_whole_table("all")
+        .get_batch()
+    )
+    try:
+        results = _results_by_check(batch, suite.asset, specs)
+    finally:
+        gx_log.removeHandler(warnings)
+    outcomes: dict[str, CheckOutcome] = {}
+    fallback: dict[str, str] = {}
+    for spec in specs:
+        reason = _sql_reason(results[spec.check_name])
+        if reason is None:
+            outcomes[spec.check_name] = _outcome(
+                spec, results[spec.check_name], {"engine": ENGINE_SQL}
+            )
+        else:
+            fallback[spec.check_name] = "; ".join([reason, *sorted(set(warnings.messages))])
+    if fallback:
+        outcomes |= _pandas_fallback(suite, warehouse, fallback)
+    return [outcomes[spec.check_name] for spec in specs]
 
 
-def _outcome(spec, result) -> CheckOutcome:
+def _pandas_fallback(
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, reasons: dict[str, str]
+) -> dict[str, CheckOutcome]:
+    """Re-run the expectations SQL could not compute, fetching only the columns they name."""
+    specs = [e for e in suite.expectations if e.check_name in reasons]
+    columns = sorted({c for e in specs for c in e.columns})
+    if all(e.columns for e in specs):
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        df = warehouse.query(f'select {quoted} from "{suite.asset}"')
+    else:
+        df = warehouse.read_table(suite.asset)
+    done = _validate_pandas(suite.asset, specs, df, "")
+    return {
+        o.check_name: replace(o, details=o.details | {"engine_reason": reasons[o.check_name]})
+        for o in done
+    }
+
+
+def _outcome(spec: ExpectationSpec, result, engine: dict[str, str]) -> CheckOutcome:
     details = json_safe(dict(result.result or {}))
     error = None
     if result.exception_info and result.exception_info.get("raised_exception"):
@@ -100,5 +204,5 @@ def _outcome(spec, result) -> CheckOutcome:
         unexpected_percent=details.get("unexpected_percent"),
         unexpected_sample=(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
         error=error,
-        details={"expectation_type": spec.type, "kwargs": json_safe(dict(spec.kwargs))},
+        details={"expectation_type": spec.type, "kwargs": json_safe(dict(spec.kwargs))} | engine,
     )

@@ -1,11 +1,13 @@
 """Suite-backed checks: each suites/<asset>.json becomes one check per expectation on <asset>."""
 
+from dataclasses import replace
+
 import dagster as dg
 
 from dq_pipelines.lib.check_results import to_check_result
 from dq_pipelines.lib.project import Project, load_project
 from dq_pipelines.lib.suites import SuiteSpec
-from dq_pipelines.lib.validation import validate_dataframe
+from dq_pipelines.lib.validation import validate_table
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
@@ -35,12 +37,10 @@ def build_suite_checks(suite: SuiteSpec, project: Project) -> dg.AssetChecksDefi
     )
     def suite_checks(context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse):
         selected = {key.name for key in context.selected_asset_check_keys}
-        subset = SuiteSpec(
-            suite.asset,
-            suite.path,
-            tuple(e for e in suite.expectations if e.check_name in selected),
+        subset = replace(
+            suite, expectations=tuple(e for e in suite.expectations if e.check_name in selected)
         )
-        for outcome in validate_dataframe(subset, duckdb.read_table(suite.asset)):
+        for outcome in validate_table(subset, duckdb):
             yield to_check_result(suite.asset, outcome)
 
     return suite_checks
