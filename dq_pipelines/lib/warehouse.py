@@ -4,6 +4,7 @@ DuckDB is the embedded default; a second backend would be another implementation
 resource, not a search-and-replace across assets.
 """
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,12 +37,30 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """The DuckDB file holding raw, staged and mart tables and the pipeline's own records."""
 
     path: str = "data/warehouse.duckdb"
+    lock_timeout_seconds: float = 120.0
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Connect, waiting while another process holds the file's lock.
+
+        DuckDB lets one process write a file at a time; connections here are short-lived, so
+        a second run (a schedule overlapping a manual run) waits its turn instead of failing.
+        """
+        deadline = time.monotonic() + self.lock_timeout_seconds
+        delay = 0.05
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as e:
+                if "lock" not in str(e).lower() or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(self.path)
+        conn = self._open()
         try:
             for ddl in OPS_DDL:
                 conn.execute(ddl)

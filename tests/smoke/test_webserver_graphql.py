@@ -1,4 +1,4 @@
-"""A real Dagster webserver on 127.0.0.1, queried over GraphQL for the assets and a failed check."""
+"""`dagster dev` (webserver and daemon) on 127.0.0.1, driven and queried over GraphQL."""
 
 import os
 import signal
@@ -84,9 +84,8 @@ def webserver(faulty_home):
     port = _free_port()
     proc = subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "dagster_webserver",
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
             "-w",
             "workspace.yaml",
             "-h",
@@ -158,3 +157,19 @@ def test_webserver_lists_the_schedule_and_running_sensors(webserver):
     assert schedules["daily_ingest_schedule"]["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
     assert sensors == {"alert_on_failed_checks": "RUNNING", "training_automation": "RUNNING"}
+
+
+def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver):
+    client = DagsterGraphQLClient("127.0.0.1", port_number=webserver)
+    run_id = client.submit_job_execution("ingest_job", repository_location_name="dq_pipelines")
+    deadline = time.monotonic() + 180
+    while (status := client.get_run_status(run_id).value) not in ("SUCCESS", "FAILURE"):
+        assert time.monotonic() < deadline, f"run {run_id} still {status}"
+        time.sleep(1)
+    assert status == "FAILURE"  # the blocking staging checks failed on the faulty delivery
+    executions = _graphql(
+        webserver,
+        CHECK_QUERY,
+        {"key": {"path": ["stg_catalog"]}, "name": "updated_at__not_null"},
+    )["assetCheckExecutions"]
+    assert executions[0]["runId"] == run_id and executions[0]["status"] == "FAILED"
