@@ -173,3 +173,24 @@ def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver)
         {"key": {"path": ["stg_catalog"]}, "name": "updated_at__not_null"},
     )["assetCheckExecutions"]
     assert executions[0]["runId"] == run_id and executions[0]["status"] == "FAILED"
+
+
+def test_dagster_definitions_validate_succeeds(tmp_path):
+    env = os.environ | {"DAGSTER_HOME": str(tmp_path)}
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "definitions",
+            "validate",
+            "-w",
+            "workspace.yaml",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All code locations passed validation" in done.stderr + done.stdout

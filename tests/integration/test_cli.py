@@ -1,0 +1,59 @@
+"""`dq-pipelines` verbs: sample data with faults, the demo, and clear errors on bad input."""
+
+import pytest
+from click.testing import CliRunner
+
+from dq_pipelines.cli import main
+
+
+def test_generate_writes_a_delivery_with_the_requested_faults(tmp_path):
+    result = CliRunner().invoke(
+        main,
+        [
+            "generate",
+            "--landing",
+            str(tmp_path),
+            "--date",
+            "2026-11-28",
+            "--products",
+            "200",
+            "--epoch-dates",
+            "--late",
+            "labels",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "catalog: 200 rows" in result.output
+    assert "labels: not delivered (late)" in result.output
+    catalog = (tmp_path / "catalog" / "2026-11-28" / "catalog.csv").read_text().splitlines()
+    assert catalog[0].endswith(",updated_at") and catalog[1].rsplit(",", 1)[1].isdigit()
+    assert not (tmp_path / "labels" / "2026-11-28").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--date", "28/11/2026"], "Invalid value for '--date'"),
+        (["--date", "2026-11-28", "--null-titles", "1.5"], "Invalid value for '--null-titles'"),
+        (["--date", "2026-11-28", "--late", "weather"], "Invalid value for '--late'"),
+        (["--date", "2026-11-28", "--products", "0"], "Invalid value for '--products'"),
+    ],
+)
+def test_generate_rejects_bad_input_clearly(tmp_path, args, message):
+    result = CliRunner().invoke(main, ["generate", "--landing", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+@pytest.mark.slow
+def test_demo_reports_both_deliveries(project_env, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(project_env / "dagster_home"))
+    result = CliRunner().invoke(main, ["demo", "--products", "300"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "== clean delivery 2026-11-27" in out and "checks: 31 passed, 0 failed" in out
+    assert "training: RAN -> model" in out
+    assert "== faulty delivery 2026-11-28" in out
+    assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
+    assert "training: BLOCKED" in out
+    assert "alerts: 7 stored -> dq_alerts table (Slack not configured)" in out
