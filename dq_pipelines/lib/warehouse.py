@@ -26,6 +26,10 @@ OPS_DDL = (
     """create table if not exists dq_model_metrics (
         model_version varchar, metric varchar, label varchar, value double,
         evaluated_at timestamp, run_id varchar)""",
+    """create table if not exists dq_manifest (
+        source varchar, file_hash varchar, delivery_date date, original_name varchar,
+        archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar,
+        status varchar, reason varchar, primary key (source, file_hash))""",
     """create table if not exists dq_alerts (
         alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
         severity varchar, run_id varchar, status varchar, destination varchar, text varchar,
