@@ -13,6 +13,7 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 import pandas as pd
@@ -43,11 +44,19 @@ class CheckOutcome:
 
 
 def json_safe(value: Any) -> Any:
-    """numpy scalars, NaN and timestamps as plain JSON values (metadata must serialise)."""
+    """numpy scalars, NaN/NA/NaT, decimals and timestamps as plain JSON values.
+
+    Both engines must report the same value the same way: SQL gives Decimal and None where
+    pandas gives float64 and pd.NA/pd.NaT.
+    """
     if isinstance(value, dict):
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
+    if value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, Decimal):
+        value = float(value)
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
@@ -118,10 +127,18 @@ class _GXWarnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def _gx_error(result) -> str | None:
+    """The error GX hit computing a result: top-level, or nested under each metric it computed."""
+    info = result.exception_info or {}
+    found = [info] + [v for v in info.values() if isinstance(v, dict)]
+    messages = [str(e.get("exception_message")) for e in found if e.get("raised_exception")]
+    return "; ".join(sorted(set(messages))) or None
+
+
 def _sql_reason(result) -> str | None:
     """Why a SQL result is unusable, or None when GX computed it."""
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        return f"GX SQL engine raised: {result.exception_info.get('exception_message')}"
+    if error := _gx_error(result):
+        return f"GX SQL engine raised: {error}"
     if not result.result:
         return "GX's SQL engine computed no result for this expectation on DuckDB"
     return None
@@ -190,9 +207,6 @@ def _pandas_fallback(
 
 def _outcome(spec: ExpectationSpec, result, engine: dict[str, str]) -> CheckOutcome:
     details = json_safe(dict(result.result or {}))
-    error = None
-    if result.exception_info and result.exception_info.get("raised_exception"):
-        error = str(result.exception_info.get("exception_message"))
     return CheckOutcome(
         check_name=spec.check_name,
         passed=bool(result.success),
@@ -203,6 +217,6 @@ def _outcome(spec: ExpectationSpec, result, engine: dict[str, str]) -> CheckOutc
         unexpected_count=details.get("unexpected_count"),
         unexpected_percent=details.get("unexpected_percent"),
         unexpected_sample=(details.get("partial_unexpected_list") or [])[:SAMPLE_SIZE],
-        error=error,
+        error=_gx_error(result),
         details={"expectation_type": spec.type, "kwargs": json_safe(dict(spec.kwargs))} | engine,
     )
