@@ -13,7 +13,9 @@ from dq_pipelines.lib.warehouse import DuckDBWarehouse
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "duckdb": DuckDBWarehouse(path=setting("DQ_DUCKDB_PATH")),
-        "landing": LandingZone(path=setting("DQ_LANDING_DIR")),
+        "landing": LandingZone(
+            path=setting("DQ_LANDING_DIR"), archive_path=setting("DQ_ARCHIVE_DIR")
+        ),
         "model_store": ModelStore(path=setting("DQ_ARTIFACTS_DIR")),
         "dagster_ui": DagsterUI(base_url=setting("DQ_DAGSTER_URL")),
         "slack": SlackNotifier(

@@ -39,6 +39,7 @@ class SourceContract:
     path: Path
     path_pattern: str
     format: str
+    delimiter: str
     primary_key: tuple[str, ...]
     columns: tuple[ColumnSpec, ...]
     freshness: FreshnessSpec
@@ -104,6 +105,9 @@ def parse_contract(path: Path) -> SourceContract:
     fmt = str(raw.get("format", "csv"))
     if fmt not in SUPPORTED_FORMATS:
         raise DefinitionFileError(path, f"format '{fmt}' is not one of {SUPPORTED_FORMATS}")
+    delimiter = str(raw.get("delimiter", ","))
+    if len(delimiter) != 1:
+        raise DefinitionFileError(path, f"delimiter must be one character, not {delimiter!r}")
     columns = _parse_columns(_require(raw, "columns", path), path)
     primary_key = tuple(raw.get("primary_key", ()))
     unknown_keys = set(primary_key) - {c.name for c in columns}
@@ -121,6 +125,7 @@ def parse_contract(path: Path) -> SourceContract:
         path=path,
         path_pattern=pattern,
         format=fmt,
+        delimiter=delimiter,
         primary_key=primary_key,
         columns=columns,
         freshness=FreshnessSpec(int(fresh.get("max_delivery_lag_days", 0)), severity),

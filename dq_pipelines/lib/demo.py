@@ -37,6 +37,11 @@ def run_pipeline(defs: dg.Definitions, instance: dg.DagsterInstance, label: str)
     result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
         instance=instance, raise_on_error=False, tags={"dq/demo": label}, run_config=QUIET
     )
+    return summarize(result, label)
+
+
+def summarize(result: dg.ExecuteInProcessResult, label: str) -> RunOutcome:
+    """What a run did: checks passed and failed, assets materialized."""
     passed, failed = [], []
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}.{ev.check_name}"

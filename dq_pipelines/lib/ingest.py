@@ -1,4 +1,8 @@
-"""Loading a source's delivery files into its raw table with DuckDB's own readers."""
+"""Loading a source's delivery files into its raw table with DuckDB's own readers.
+
+Nothing is lost on the way: every file is archived first; a file that cannot be parsed is
+rejected with the reason, kept in the archive for replay, and leaves the raw table as it was.
+"""
 
 from dataclasses import dataclass
 from datetime import date
@@ -7,6 +11,13 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from dq_pipelines.lib.archive import (
+    ArchivedFile,
+    archive_file,
+    loaded_hashes,
+    mark_replaced,
+    record,
+)
 from dq_pipelines.lib.contracts import SourceContract
 
 
@@ -14,22 +25,19 @@ class DeliveryError(ValueError):
     """A delivery that cannot be loaded as its contract describes."""
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    load_id: str
-    delivery_date: date
-    files: tuple[Path, ...]
-    row_count: int
-
-
 class LandingZone(dg.ConfigurableResource):
-    """The folder where sources drop their deliveries: <source>/<YYYY-MM-DD>/<file>."""
+    """Where sources drop deliveries (<source>/<YYYY-MM-DD>/<file>) and where they are archived."""
 
     path: str = "data/landing"
+    archive_path: str = "data/archive"
 
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+    @property
+    def archive_root(self) -> Path:
+        return Path(self.archive_path)
 
     def newest_delivery(self, contracts: list[SourceContract]) -> date | None:
         """The newest delivery date of any source: what every source is expected to have."""
@@ -55,28 +63,97 @@ def choose_delivery(
     return requested, deliveries[requested]
 
 
-def load_delivery(
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: str  # loaded, duplicate (same bytes already loaded) or rejected
+    load_id: str
+    delivery_date: date
+    files: tuple[ArchivedFile, ...]
+    row_count: int | None = None
+    reason: str | None = None
+
+
+def _plain_reason(error: duckdb.Error) -> str:
+    """DuckDB's parser errors, said in words a data owner can act on."""
+    text = str(error)
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    lowered = text.lower()
+    if "invalid unicode" in lowered:
+        return f"the file is not valid UTF-8 text (wrong encoding?): {first}"
+    ragged = ("expected number of columns", "too many columns", "not possible to automatically")
+    if any(phrase in lowered for phrase in ragged):
+        return (
+            "some lines have a different number of fields than the header "
+            f"(truncated or malformed?): {first}"
+        )
+    return f"DuckDB could not parse the file as CSV: {first}"
+
+
+def find_problem(
+    conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
+) -> str | None:
+    """Why this delivery cannot be loaded as its contract describes, or None if it can."""
+    for f in files:
+        if f.size_bytes == 0:
+            return f"{f.original_name} is empty (0 bytes)"
+        with f.archive_path.open("rb") as head:
+            if b"\x00" in head.read(8192):
+                return f"{f.original_name} looks binary (it contains NUL bytes), not CSV text"
+    paths = [str(f.archive_path) for f in files]
+    try:
+        relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
+        columns = relation.columns
+        ((rows,),) = relation.aggregate("count(*)").fetchall()
+    except duckdb.Error as e:
+        return _plain_reason(e)
+    missing = [c for c in contract.column_names if c not in columns]
+    if missing:
+        hint = " (wrong delimiter?)" if len(columns) == 1 else ""
+        return f"declared column(s) {missing} are missing; the file has {columns}{hint}"
+    if rows == 0:
+        return "the file has a header but no data rows"
+    return None
+
+
+def ingest_delivery(
     conn: duckdb.DuckDBPyConnection,
     contract: SourceContract,
     delivery_date: date,
     files: list[Path],
+    archive_root: Path,
     load_id: str,
-) -> LoadResult:
-    """Replace the raw table with this delivery, as text, with lineage columns on every row."""
-    relation = conn.read_csv([str(f) for f in files], header=True, all_varchar=True, filename=True)
-    missing = [c for c in contract.column_names if c not in relation.columns]
-    if missing:
-        raise DeliveryError(
-            f"'{contract.name}' delivery {delivery_date} lacks declared column(s) {missing}; "
-            f"it has {[c for c in relation.columns if c != 'filename']}"
+    force: bool = False,
+) -> IngestOutcome:
+    """Archive the files, then load them into the raw table, unless rejected or already loaded.
+
+    The table is replaced in one transaction with the manifest update, so downstream readers
+    see the previous load or this one, never half of it.
+    """
+    archived = tuple(archive_file(archive_root, contract.name, f) for f in files)
+    current = loaded_hashes(conn, contract.name)
+    if not force and all(a.file_hash in current for a in archived):
+        return IngestOutcome("duplicate", current[archived[0].file_hash], delivery_date, archived)
+    if problem := find_problem(conn, contract, list(archived)):
+        record(conn, list(archived), delivery_date, load_id, "rejected", problem)
+        return IngestOutcome("rejected", load_id, delivery_date, archived, reason=problem)
+    columns = ", ".join(f'r."{c}"' for c in contract.column_names)
+    names = [[str(a.archive_path), a.original_name] for a in archived]
+    conn.begin()
+    try:
+        conn.execute(
+            f"""create or replace table {contract.raw_table} as
+                select {columns}, ?::date as _delivery_date, m.name[2] as _source_file,
+                       ?::varchar as _load_id
+                from read_csv(?, header = true, all_varchar = true, filename = true,
+                              delim = ?) as r
+                join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
+            [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
         )
-    columns = ", ".join(f'"{c}"' for c in contract.column_names)
-    conn.execute(
-        f"""create or replace table {contract.raw_table} as
-            select {columns}, ?::date as _delivery_date, filename as _source_file,
-                   ?::varchar as _load_id
-            from read_csv(?, header = true, all_varchar = true, filename = true)""",
-        [delivery_date, load_id, [str(f) for f in files]],
-    )
-    (rows,) = conn.execute(f"select count(*) from {contract.raw_table}").fetchone()
-    return LoadResult(load_id, delivery_date, tuple(files), rows)
+        mark_replaced(conn, contract.name, {a.file_hash for a in archived})
+        record(conn, list(archived), delivery_date, load_id, "loaded")
+        (rows,) = conn.execute(f"select count(*) from {contract.raw_table}").fetchone()
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return IngestOutcome("loaded", load_id, delivery_date, archived, row_count=rows)

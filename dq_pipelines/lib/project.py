@@ -19,8 +19,10 @@ from dq_pipelines.lib.suites import SuiteSpec, load_suites
 TRAINING_SET = "training_set"
 MODEL_ASSET = "category_model"
 EVALUATION_ASSET = "category_model_evaluation"
-# The check every raw asset gets from its contract's freshness section.
+# The checks every raw asset gets from its contract: freshness, and that its newest delivery
+# could be parsed at all.
 FRESHNESS_CHECK = "delivery_is_current"
+ACCEPTANCE_CHECK = "delivery_accepted"
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,12 @@ class Project:
     def checks(self) -> list[DeclaredCheck]:
         """Every check the files declare: one per suite expectation, one freshness per source."""
         declared = [
-            DeclaredCheck(c.raw_table, FRESHNESS_CHECK, c.freshness.severity)
+            DeclaredCheck(c.raw_table, name, severity)
             for c in self.contracts.values()
+            for name, severity in (
+                (FRESHNESS_CHECK, c.freshness.severity),
+                (ACCEPTANCE_CHECK, "ERROR"),
+            )
         ]
         for suite in self.suites.values():
             declared += [

@@ -22,6 +22,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DQ_DUCKDB_PATH", str(PROJECT_ROOT / "data/warehouse.duckdb"), "DuckDB warehouse file"),
     Setting("DQ_LANDING_DIR", str(PROJECT_ROOT / "data/landing"), "Where sources drop deliveries"),
+    Setting("DQ_ARCHIVE_DIR", str(PROJECT_ROOT / "data/archive"), "Immutable copies of deliveries"),
     Setting("DQ_ARTIFACTS_DIR", str(PROJECT_ROOT / "data/artifacts"), "Trained model artifacts"),
     Setting("DQ_DAGSTER_URL", "http://localhost:3000", "Dagster UI base URL used in alert links"),
     Setting("DQ_SLACK_WEBHOOK_URL", None, "Slack incoming webhook URL (secret)"),

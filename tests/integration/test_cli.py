@@ -51,9 +51,34 @@ def test_demo_reports_both_deliveries(project_env, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "--products", "300"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "== clean delivery 2026-11-27" in out and "checks: 31 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-27" in out and "checks: 34 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     assert "== faulty delivery 2026-11-28" in out
     assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
     assert "training: BLOCKED" in out
     assert "alerts: 7 stored -> dq_alerts table (Slack not configured)" in out
+
+
+@pytest.mark.slow
+def test_replay_reingests_an_archived_delivery_and_retrains(project_env, monkeypatch, defs):
+    import dagster as dg
+    from pipeline_support import CLEAN_DAY, deliver, run_job
+
+    home = project_env / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    deliver(project_env, CLEAN_DAY)
+    with dg.DagsterInstance.get() as instance:
+        assert run_job(defs, instance).success
+    result = CliRunner().invoke(main, ["replay", "catalog", "--date", str(CLEAN_DAY)])
+    assert result.exit_code == 0, result.output
+    assert "== replay of catalog 2026-11-27" in result.output
+    assert "checks: 18 passed, 0 failed" in result.output
+    assert "training: RAN" in result.output
+
+
+def test_replay_rejects_an_unknown_source(project_env):
+    result = CliRunner().invoke(main, ["replay", "weather", "--date", "2026-11-27"])
+    assert result.exit_code == 2
+    assert "unknown source; known: catalog, feedback, labels" in result.output

@@ -30,12 +30,14 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    assert len(specs) == 31
+    assert len(specs) == 34
     # ERROR on an asset that feeds training: blocking.
     assert specs["stg_catalog.price__between"].blocking
     assert specs["raw_catalog.product_id__not_null"].blocking
     assert specs["stg_catalog.updated_at__not_null"].blocking
     assert specs["raw_catalog.delivery_is_current"].blocking
+    assert specs["raw_labels.delivery_accepted"].blocking
+    assert not specs["raw_feedback.delivery_accepted"].blocking  # feedback does not feed training
     # WARN, or ERROR on an asset that does not feed training: not blocking.
     assert not specs["stg_catalog.currency__in_set"].blocking
     assert not specs["raw_catalog.updated_at__is_dd_mm_yyyy"].blocking

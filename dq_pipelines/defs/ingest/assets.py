@@ -1,14 +1,16 @@
-"""raw_<source> assets, one per source contract, and each source's delivery freshness check."""
+"""raw_<source> assets, one per source contract, with each source's delivery checks."""
 
 import uuid
 from datetime import date
 
 import dagster as dg
+from pydantic import Field
 
+from dq_pipelines.lib.archive import archived_delivery
 from dq_pipelines.lib.check_results import to_check_result
 from dq_pipelines.lib.contracts import SourceContract
-from dq_pipelines.lib.ingest import LandingZone, choose_delivery, load_delivery
-from dq_pipelines.lib.project import FRESHNESS_CHECK, Project, load_project
+from dq_pipelines.lib.ingest import DeliveryError, LandingZone, choose_delivery, ingest_delivery
+from dq_pipelines.lib.project import ACCEPTANCE_CHECK, FRESHNESS_CHECK, Project, load_project
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.validation import CheckOutcome
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
@@ -18,6 +20,11 @@ class DeliveryConfig(dg.Config):
     """Which delivery to load; empty means the newest one in the landing folder."""
 
     delivery_date: str = ""
+    replay: bool = Field(
+        default=False,
+        description="Re-ingest the delivery's archived files (e.g. after a contract fix), "
+        "even if the same bytes were loaded before.",
+    )
 
 
 def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefinition:
@@ -39,32 +46,84 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         landing: LandingZone,
     ) -> dg.MaterializeResult:
         requested = date.fromisoformat(config.delivery_date) if config.delivery_date else None
-        delivery_date, files = choose_delivery(contract, landing.root, requested)
-        load_id = f"{contract.name}-{delivery_date}-{uuid.uuid4().hex[:8]}"
+        load_id = f"{contract.name}-{uuid.uuid4().hex[:12]}"
         with duckdb.connect() as conn:
-            result = load_delivery(conn, contract, delivery_date, files, load_id)
-            conn.execute(
-                "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
-                [
-                    load_id,
-                    contract.name,
-                    delivery_date,
-                    [str(f) for f in files],
-                    result.row_count,
-                    context.run_id,
-                ],
+            if config.replay:
+                if requested is None:
+                    raise DeliveryError("replay needs a delivery_date")
+                delivery_date, files = requested, archived_delivery(conn, contract.name, requested)
+                if not files:
+                    raise DeliveryError(f"no archived '{contract.name}' delivery for {requested}")
+            else:
+                delivery_date, files = choose_delivery(contract, landing.root, requested)
+            outcome = ingest_delivery(
+                conn, contract, delivery_date, files, landing.archive_root, load_id, config.replay
             )
-        context.log.info(f"loaded {result.row_count} rows of {contract.name} {delivery_date}")
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": result.row_count,
-                "delivery_date": str(delivery_date),
-                "load_id": load_id,
-                "files": [str(f) for f in files],
-            }
-        )
+            if outcome.status == "loaded":
+                conn.execute(
+                    "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
+                    [
+                        load_id,
+                        contract.name,
+                        delivery_date,
+                        [f.original_name for f in outcome.files],
+                        outcome.row_count,
+                        context.run_id,
+                    ],
+                )
+        message = {
+            "loaded": f"loaded {outcome.row_count} rows",
+            "duplicate": f"same content as load {outcome.load_id}: not loaded again",
+            "rejected": f"REJECTED: {outcome.reason}; the raw table is unchanged",
+        }[outcome.status]
+        context.log.info(f"{contract.name} {delivery_date}: {message}")
+        metadata: dict[str, dg.RawMetadataValue] = {
+            "delivery_status": outcome.status,
+            "delivery_date": str(delivery_date),
+            "load_id": outcome.load_id,
+            "files": [f.original_name for f in outcome.files],
+            "archived_as": [str(f.archive_path) for f in outcome.files],
+        }
+        if outcome.row_count is not None:
+            metadata["dagster/row_count"] = outcome.row_count
+        if outcome.reason:
+            metadata["rejected_because"] = outcome.reason
+        return dg.MaterializeResult(metadata=metadata)
 
     return raw_asset
+
+
+def build_acceptance_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=contract.raw_table,
+        name=ACCEPTANCE_CHECK,
+        blocking=project.is_blocking(contract.raw_table, "ERROR"),
+        description=f"The newest '{contract.name}' delivery could be parsed as its contract says.",
+    )
+    def acceptance_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
+        latest = duckdb.query(
+            "select delivery_date, status, reason, list(original_name) as files "
+            "from dq_manifest where source = ? group by all "
+            "order by max(arrived_at) desc limit 1",
+            [contract.name],
+        )
+        row = latest.iloc[0] if not latest.empty else None
+        outcome = CheckOutcome(
+            check_name=ACCEPTANCE_CHECK,
+            passed=row is not None and row["status"] != "rejected",
+            severity="ERROR",
+            description=(
+                f"{contract.name} delivery {row['delivery_date'].date()} {row['status']}"
+                + (f": {row['reason']}" if row["reason"] else "")
+                if row is not None
+                else "no delivery recorded"
+            ),
+            observed_value=row["status"] if row is not None else None,
+            details={"files": list(row["files"]) if row is not None else []},
+        )
+        return to_check_result(contract.raw_table, outcome)
+
+    return acceptance_check
 
 
 def build_freshness_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
@@ -102,5 +161,6 @@ def ingest() -> dg.Definitions:
     contracts = project.contracts.values()
     return dg.Definitions(
         assets=[build_raw_asset(c, project) for c in contracts],
-        asset_checks=[build_freshness_check(c, project) for c in contracts],
+        asset_checks=[build_freshness_check(c, project) for c in contracts]
+        + [build_acceptance_check(c, project) for c in contracts],
     )

@@ -1,0 +1,148 @@
+"""Nothing lost at the landing: archive, rejected files, duplicates, corrections, replay."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from pipeline_support import CLEAN_DAY, FAULTY_DAY, N_PRODUCTS, deliver, evaluations, run_job
+
+from dq_pipelines.lib import layout
+from dq_pipelines.lib.project import load_project
+from dq_pipelines.lib.sample_data import Faults
+
+pytestmark = pytest.mark.slow
+
+
+def _catalog(project_env: Path, day=FAULTY_DAY) -> Path:
+    return project_env / "landing" / "catalog" / str(day) / "catalog.csv"
+
+
+def _corrupt(kind: str, path: Path) -> None:
+    text = path.read_text()
+    if kind == "latin1":
+        lines = text.splitlines()
+        lines[5] = lines[5].replace(lines[5].split(",")[1], "Chaise \xe9l\xe9gante", 1)
+        path.write_bytes("\n".join(lines).encode("utf-8").replace(b"\xc3\xa9", b"\xe9"))
+    elif kind == "semicolons":
+        path.write_text(text.replace(",", ";"))
+    elif kind == "truncated":
+        path.write_text(text.rstrip("\n").rsplit(",", 4)[0])
+    elif kind == "binary":
+        path.write_bytes(bytes(range(256)) * 40)
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "header_only":
+        path.write_text(text.splitlines()[0] + "\n")
+
+
+def _manifest(warehouse, source="catalog"):
+    return warehouse.query(
+        "select delivery_date, status, reason, archive_path from dq_manifest "
+        "where source = ? order by arrived_at",
+        [source],
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("latin1", "not valid UTF-8"),
+        ("semicolons", "wrong delimiter"),
+        ("truncated", "different number of fields"),
+        ("binary", "looks binary"),
+        ("empty", "is empty (0 bytes)"),
+        ("header_only", "header but no data rows"),
+    ],
+)
+def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
+    defs, instance, project_env, warehouse, kind, reason
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY)
+    _corrupt(kind, _catalog(project_env))
+    original = _catalog(project_env).read_bytes()
+
+    result = run_job(defs, instance)
+    checks = evaluations(result)
+    accepted = checks["raw_catalog.delivery_accepted"]
+    assert not accepted.passed and accepted.blocking
+    assert reason in accepted.metadata["description"].value
+    assert checks["raw_labels.delivery_accepted"].passed  # the other sources still loaded
+    assert (
+        warehouse.query("select max(_delivery_date) as d from raw_labels")["d"].item().date()
+        == FAULTY_DAY
+    )
+    # The raw table still holds the previous, clean delivery; training did not run on anything new.
+    assert warehouse.query("select count(*) as n from raw_catalog")["n"].item() == N_PRODUCTS
+    manifest = _manifest(warehouse)
+    rejected = manifest[manifest["status"] == "rejected"]
+    assert len(rejected) == 1 and reason in rejected["reason"].item()
+    assert Path(rejected["archive_path"].item()).read_bytes() == original
+
+
+def test_the_same_bytes_delivered_again_are_not_loaded_twice(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    shutil.copytree(_catalog(project_env, CLEAN_DAY).parent, _catalog(project_env).parent)
+    deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))  # labels, feedback only
+    result = run_job(defs, instance)
+    raw = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "raw_catalog"
+    ).materialization.metadata
+    assert raw["delivery_status"].value == "duplicate"
+    loads = warehouse.query("select source, count(*) as n from dq_loads group by source")
+    assert loads.set_index("source")["n"].to_dict() == {"catalog": 1, "labels": 2, "feedback": 2}
+
+
+def test_a_corrected_redelivery_replaces_the_earlier_load(defs, instance, project_env, warehouse):
+    deliver(project_env, FAULTY_DAY, Faults(bad_prices=0.05))
+    assert not run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY)  # the vendor sends the same batch again, fixed
+    assert run_job(defs, instance).success
+    statuses = _manifest(warehouse)["status"].tolist()
+    assert statuses == ["replaced", "loaded"]
+    bad = warehouse.query("select count(*) as n from stg_catalog where price < 0.01")
+    assert bad["n"].item() == 0
+
+
+def test_replay_after_a_contract_fix_loads_the_archived_delivery(
+    defs, instance, project_env, warehouse, tmp_path, monkeypatch
+):
+    deliver(project_env, FAULTY_DAY)
+    path = _catalog(project_env)
+    lines = path.read_text().splitlines()
+    renamed = [lines[0].replace(",brand,", ",manufacturer,"), *lines[1:]]
+    path.write_text("\n".join(renamed) + "\n")
+    assert not run_job(defs, instance).success
+    assert _manifest(warehouse)["status"].tolist() == ["rejected"]
+    path.unlink()  # the landing copy is gone; the archive is what replay reads
+
+    # The fix: the contract now says the vendor's column is called manufacturer.
+    contracts = tmp_path / "contracts"
+    shutil.copytree(layout.CONTRACTS_DIR, contracts)
+    contract = contracts / "catalog.yaml"
+    contract.write_text(contract.read_text().replace("  brand:", "  manufacturer:"))
+    sql = tmp_path / "sql"
+    shutil.copytree(layout.SQL_DIR, sql)
+    staging = sql / "staging" / "stg_catalog.sql"
+    staging.write_text(staging.read_text().replace("trim(brand)", "trim(manufacturer)"))
+    monkeypatch.setattr(layout, "CONTRACTS_DIR", contracts)
+    monkeypatch.setattr(layout, "SQL_DIR", sql)
+    load_project.cache_clear()
+    try:
+        from dq_pipelines.definitions import defs as load_defs
+
+        config = {
+            "ops": {"raw_catalog": {"config": {"delivery_date": str(FAULTY_DAY), "replay": True}}}
+        }
+        replayed = run_job(load_defs(), instance, run_config=config)
+    finally:
+        load_project.cache_clear()
+    assert evaluations(replayed)["raw_catalog.delivery_accepted"].passed
+    assert _manifest(warehouse)["status"].tolist() == ["loaded"]
+    assert warehouse.query("select count(*) as n from raw_catalog")["n"].item() == N_PRODUCTS
