@@ -1,4 +1,4 @@
--- Catalog products, typed: prices as decimals, dates parsed from the vendor's dd/mm/yyyy.
+-- Catalog products, typed: prices as decimals, dates as parsed by ingest per the contract.
 with source as (
     select * from raw_catalog
 ),
@@ -12,7 +12,7 @@ final as (
         lower(trim(category)) as category,
         try_cast(price as decimal(12, 2)) as price,
         upper(trim(currency)) as currency,
-        try_strptime(updated_at, '%d/%m/%Y')::date as updated_at,
+        updated_at__parsed as updated_at,
         _delivery_date,
         _load_id
     from source

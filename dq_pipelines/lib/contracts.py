@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.lib.formats import FORMATS
 
 DELIVERY_PLACEHOLDER = "{delivery_date}"
 SUPPORTED_FORMATS = ("csv",)
@@ -22,6 +23,15 @@ class ColumnSpec:
     type: str
     required: bool
     description: str = ""
+    # Accepted text formats of a date/timestamp column (names in formats.FORMATS); the raw table
+    # gets a typed `<name>__parsed` column parsed with the first one that fits.
+    formats: tuple[str, ...] = ()
+    # Personal or confidential values: alerts show counts and masked samples, never the values.
+    sensitive: bool = False
+
+    @property
+    def parsed_name(self) -> str:
+        return f"{self.name}__parsed"
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,7 @@ class SourceContract:
     primary_key: tuple[str, ...]
     columns: tuple[ColumnSpec, ...]
     freshness: FreshnessSpec
+    min_format_share: float = 0.99  # share of values that must match a declared format
 
     @property
     def raw_table(self) -> str:
@@ -51,6 +62,10 @@ class SourceContract:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def formatted_columns(self) -> tuple[ColumnSpec, ...]:
+        return tuple(c for c in self.columns if c.formats)
 
     def deliveries(self, landing_dir: Path) -> dict[date, list[Path]]:
         """Delivery files found in the landing folder, by delivery date (oldest first)."""
@@ -77,12 +92,27 @@ def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
     for name, spec in raw.items():
         if not isinstance(spec, dict) or "type" not in spec:
             raise DefinitionFileError(path, f"column '{name}' needs at least a 'type'")
+        type_ = str(spec["type"]).upper()
+        formats = spec.get("formats", [spec["format"]] if "format" in spec else [])
+        formats = tuple(formats if isinstance(formats, list) else [formats])
+        unknown = [f for f in formats if f not in FORMATS]
+        if unknown:
+            raise DefinitionFileError(
+                path, f"column '{name}': unknown format(s) {unknown}; known: {list(FORMATS)}"
+            )
+        if formats and type_ not in ("DATE", "TIMESTAMP"):
+            raise DefinitionFileError(path, f"column '{name}': formats need type date or timestamp")
+        sensitive = spec.get("sensitive", False)
+        if not isinstance(sensitive, bool):
+            raise DefinitionFileError(path, f"column '{name}': sensitive must be true or false")
         columns.append(
             ColumnSpec(
                 name=str(name),
-                type=str(spec["type"]).upper(),
+                type=type_,
                 required=bool(spec.get("required", False)),
                 description=str(spec.get("description", "")),
+                formats=formats,
+                sensitive=sensitive,
             )
         )
     return tuple(columns)
@@ -128,6 +158,7 @@ def parse_contract(path: Path) -> SourceContract:
         delimiter=delimiter,
         primary_key=primary_key,
         columns=columns,
+        min_format_share=float(raw.get("min_format_share", 0.99)),
         freshness=FreshnessSpec(int(fresh.get("max_delivery_lag_days", 0)), severity),
     )
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dq_pipelines.lib.project import MODEL_ASSET
+from dq_pipelines.lib.project import MODEL_ASSET, load_project
 from dq_pipelines.lib.sample_data import Faults, generate_delivery
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
@@ -26,6 +26,7 @@ class RunOutcome:
     success: bool
     checks_passed: list[str]
     checks_failed: list[tuple[str, str, bool]]  # (asset.check, severity, blocking)
+    diagnoses: list[str]  # what the contract checks (format, acceptance, freshness) found
     materialized: list[str]
 
     @property
@@ -42,17 +43,20 @@ def run_pipeline(defs: dg.Definitions, instance: dg.DagsterInstance, label: str)
 
 def summarize(result: dg.ExecuteInProcessResult, label: str) -> RunOutcome:
     """What a run did: checks passed and failed, assets materialized."""
-    passed, failed = [], []
+    passed, failed, diagnoses = [], [], []
+    contract_checks = {c.name for c in load_project().checks if c.asset.startswith("raw_")}
     for ev in result.get_asset_check_evaluations():
         name = f"{ev.asset_key.to_user_string()}.{ev.check_name}"
         if ev.passed:
             passed.append(name)
         else:
             failed.append((name, ev.severity.value, bool(ev.blocking)))
+            if ev.check_name in contract_checks and "description" in ev.metadata:
+                diagnoses.append(ev.metadata["description"].value)
     materialized = sorted(
         {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     )
-    return RunOutcome(label, result.run_id, result.success, passed, failed, materialized)
+    return RunOutcome(label, result.run_id, result.success, passed, failed, diagnoses, materialized)
 
 
 def send_alerts(defs: dg.Definitions, instance: dg.DagsterInstance, resources: dict) -> str:
@@ -70,6 +74,7 @@ def describe(outcome: RunOutcome, warehouse: DuckDBWarehouse) -> list[str]:
         f"  FAILED {name} [{sev}{', blocking' if blocking else ''}]"
         for name, sev, blocking in outcome.checks_failed
     ]
+    lines += [f"  diagnosis: {text}" for text in outcome.diagnoses]
     if outcome.trained:
         metrics = warehouse.query(
             "select r.model_version, m.metric, m.value from dq_model_registry r "

@@ -19,6 +19,7 @@ from dq_pipelines.lib.archive import (
     record,
 )
 from dq_pipelines.lib.contracts import SourceContract
+from dq_pipelines.lib.formats import parse_expression
 
 
 class DeliveryError(ValueError):
@@ -136,7 +137,13 @@ def ingest_delivery(
     if problem := find_problem(conn, contract, list(archived)):
         record(conn, list(archived), delivery_date, load_id, "rejected", problem)
         return IngestOutcome("rejected", load_id, delivery_date, archived, reason=problem)
-    columns = ", ".join(f'r."{c}"' for c in contract.column_names)
+    columns = ", ".join(
+        [f'r."{c}"' for c in contract.column_names]
+        + [
+            f'{parse_expression(c.name, c.formats, c.type)} as "{c.parsed_name}"'
+            for c in contract.formatted_columns
+        ]
+    )
     names = [[str(a.archive_path), a.original_name] for a in archived]
     conn.begin()
     try:

@@ -23,6 +23,12 @@ EVALUATION_ASSET = "category_model_evaluation"
 # could be parsed at all.
 FRESHNESS_CHECK = "delivery_is_current"
 ACCEPTANCE_CHECK = "delivery_accepted"
+# Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
+FORMAT_CHECK_SEVERITY = "WARN"
+
+
+def format_check_name(column: str) -> str:
+    return f"{column}__format"
 
 
 @dataclass(frozen=True)
@@ -68,13 +74,17 @@ class Project:
 
     @property
     def checks(self) -> list[DeclaredCheck]:
-        """Every check the files declare: one per suite expectation, one freshness per source."""
+        """Every check the files declare: per suite expectation, and per source's contract."""
         declared = [
             DeclaredCheck(c.raw_table, name, severity)
             for c in self.contracts.values()
             for name, severity in (
                 (FRESHNESS_CHECK, c.freshness.severity),
                 (ACCEPTANCE_CHECK, "ERROR"),
+                *(
+                    (format_check_name(col.name), FORMAT_CHECK_SEVERITY)
+                    for col in c.formatted_columns
+                ),
             )
         ]
         for suite in self.suites.values():

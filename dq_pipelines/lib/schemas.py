@@ -24,8 +24,10 @@ TableSchema = dict[str, str]
 
 
 def raw_schema(contract: SourceContract) -> TableSchema:
-    """Raw tables keep delivered values as text, so a bad value is kept, never lost at load."""
-    return {c.name: "VARCHAR" for c in contract.columns} | RAW_LINEAGE_COLUMNS
+    """Raw tables keep delivered values as text, so a bad value is kept, never lost at load;
+    columns with declared formats also get a typed `<column>__parsed` companion."""
+    parsed = {c.parsed_name: c.type for c in contract.formatted_columns}
+    return {c.name: "VARCHAR" for c in contract.columns} | parsed | RAW_LINEAGE_COLUMNS
 
 
 def infer_schemas(

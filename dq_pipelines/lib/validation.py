@@ -154,22 +154,10 @@ def validate_table(suite: SuiteSpec, warehouse: DuckDBWarehouse) -> list[CheckOu
         return _validate_pandas(suite.asset, specs, df, "suite meta.engine is 'pandas'")
     from dq_pipelines.lib.gx_duckdb import DuckDBDatasource  # noqa: F401 - registers add_duckdb
 
-    # NullPool: no connection outlives its query, so the DuckDB file is free for the next step
-    # (DuckDB refuses a second in-process connection configured differently from an open one).
-    datasource = _gx_context().data_sources.add_duckdb(
-        "warehouse",
-        connection_string=f"duckdb:///{warehouse.path}",
-        kwargs={"poolclass": NullPool},
-    )
     gx_log, warnings = logging.getLogger("great_expectations"), _GXWarnings()
     gx_log.addHandler(warnings)
-    batch = (
-        datasource.add_table_asset(suite.asset, table_name=suite.asset)
-        .add_batch_definition_whole_table("all")
-        .get_batch()
-    )
     try:
-        results = _results_by_check(batch, suite.asset, specs)
+        results = warehouse.wait_for_lock(lambda: _validate_in_duckdb(suite, warehouse, specs))
     finally:
         gx_log.removeHandler(warnings)
     outcomes: dict[str, CheckOutcome] = {}
@@ -185,6 +173,24 @@ def validate_table(suite: SuiteSpec, warehouse: DuckDBWarehouse) -> list[CheckOu
     if fallback:
         outcomes |= _pandas_fallback(suite, warehouse, fallback)
     return [outcomes[spec.check_name] for spec in specs]
+
+
+def _validate_in_duckdb(
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, specs: list[ExpectationSpec]
+) -> dict[str, Any]:
+    # NullPool: no connection outlives its query, so the DuckDB file is free for the next step
+    # (DuckDB refuses a second in-process connection configured differently from an open one).
+    datasource = _gx_context().data_sources.add_duckdb(
+        "warehouse",
+        connection_string=f"duckdb:///{warehouse.path}",
+        kwargs={"poolclass": NullPool},
+    )
+    batch = (
+        datasource.add_table_asset(suite.asset, table_name=suite.asset)
+        .add_batch_definition_whole_table("all")
+        .get_batch()
+    )
+    return _results_by_check(batch, suite.asset, specs)
 
 
 def _pandas_fallback(

@@ -5,14 +5,16 @@ resource, not a search-and-replace across assets.
 """
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import dagster as dg
 import duckdb
 import pandas as pd
+
+T = TypeVar("T")
 
 # Operational tables the pipeline keeps next to the data: loads, models, metrics, alerts.
 OPS_DDL = (
@@ -30,11 +32,24 @@ OPS_DDL = (
         source varchar, file_hash varchar, delivery_date date, original_name varchar,
         archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar,
         status varchar, reason varchar, primary key (source, file_hash))""",
+    """create table if not exists dq_format_profiles (
+        source varchar, column_name varchar, delivery_date date, load_id varchar,
+        dominant_format varchar, dominant_share double, accepted_share double, passed boolean,
+        profiled_at timestamp)""",
     """create table if not exists dq_alerts (
         alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
         severity varchar, run_id varchar, status varchar, destination varchar, text varchar,
         error varchar)""",
 )
+
+
+def _is_lock_conflict(error: BaseException | None) -> bool:
+    """Is this (or what it wraps) DuckDB refusing the file because another process holds it?"""
+    while error is not None:
+        if "Could not set lock on file" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -43,8 +58,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     path: str = "data/warehouse.duckdb"
     lock_timeout_seconds: float = 120.0
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        """Connect, waiting while another process holds the file's lock.
+    def wait_for_lock(self, action: Callable[[], T]) -> T:
+        """Run `action`, retrying while another process holds the DuckDB file's lock.
 
         DuckDB lets one process write a file at a time; connections here are short-lived, so
         a second run (a schedule overlapping a manual run) waits its turn instead of failing.
@@ -53,9 +68,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         delay = 0.05
         while True:
             try:
-                return duckdb.connect(self.path)
-            except duckdb.IOException as e:
-                if "lock" not in str(e).lower() or time.monotonic() + delay > deadline:
+                return action()
+            except Exception as e:  # other libraries (GX, SQLAlchemy) wrap DuckDB's error
+                if not _is_lock_conflict(e) or time.monotonic() + delay > deadline:
                     raise
                 time.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -64,7 +79,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = self._open()
+        conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
         try:
             for ddl in OPS_DDL:
                 conn.execute(ddl)

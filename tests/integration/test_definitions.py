@@ -40,7 +40,7 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
     assert not specs["raw_feedback.delivery_accepted"].blocking  # feedback does not feed training
     # WARN, or ERROR on an asset that does not feed training: not blocking.
     assert not specs["stg_catalog.currency__in_set"].blocking
-    assert not specs["raw_catalog.updated_at__is_dd_mm_yyyy"].blocking
+    assert not specs["raw_catalog.updated_at__format"].blocking
     assert not specs["stg_feedback.rank__between"].blocking
     assert not specs["raw_labels.delivery_is_current"].blocking
 

@@ -11,6 +11,28 @@ from dq_pipelines.lib.project import load_project
 from dq_pipelines.lib.sample_data import Faults
 
 pytestmark = pytest.mark.slow
+REPLAY = {"ops": {"raw_catalog": {"config": {"delivery_date": str(FAULTY_DAY), "replay": True}}}}
+
+
+def _fixed_definitions(tmp_path, monkeypatch, contract_edit, sql_edit=None):
+    """The code location after a one-line fix to the catalog contract (and its SQL)."""
+    contracts, sql = tmp_path / "contracts", tmp_path / "sql"
+    shutil.copytree(layout.CONTRACTS_DIR, contracts)
+    shutil.copytree(layout.SQL_DIR, sql)
+    contract = contracts / "catalog.yaml"
+    contract.write_text(contract.read_text().replace(*contract_edit))
+    if sql_edit:
+        staging = sql / "staging" / "stg_catalog.sql"
+        staging.write_text(staging.read_text().replace(*sql_edit))
+    monkeypatch.setattr(layout, "CONTRACTS_DIR", contracts)
+    monkeypatch.setattr(layout, "SQL_DIR", sql)
+    load_project.cache_clear()
+    try:
+        from dq_pipelines.definitions import defs
+
+        return defs()
+    finally:
+        load_project.cache_clear()
 
 
 def _catalog(project_env: Path, day=FAULTY_DAY) -> Path:
@@ -123,26 +145,38 @@ def test_replay_after_a_contract_fix_loads_the_archived_delivery(
     path.unlink()  # the landing copy is gone; the archive is what replay reads
 
     # The fix: the contract now says the vendor's column is called manufacturer.
-    contracts = tmp_path / "contracts"
-    shutil.copytree(layout.CONTRACTS_DIR, contracts)
-    contract = contracts / "catalog.yaml"
-    contract.write_text(contract.read_text().replace("  brand:", "  manufacturer:"))
-    sql = tmp_path / "sql"
-    shutil.copytree(layout.SQL_DIR, sql)
-    staging = sql / "staging" / "stg_catalog.sql"
-    staging.write_text(staging.read_text().replace("trim(brand)", "trim(manufacturer)"))
-    monkeypatch.setattr(layout, "CONTRACTS_DIR", contracts)
-    monkeypatch.setattr(layout, "SQL_DIR", sql)
-    load_project.cache_clear()
-    try:
-        from dq_pipelines.definitions import defs as load_defs
-
-        config = {
-            "ops": {"raw_catalog": {"config": {"delivery_date": str(FAULTY_DAY), "replay": True}}}
-        }
-        replayed = run_job(load_defs(), instance, run_config=config)
-    finally:
-        load_project.cache_clear()
+    fixed = _fixed_definitions(
+        tmp_path,
+        monkeypatch,
+        ("  brand:", "  manufacturer:"),
+        ("trim(brand)", "trim(manufacturer)"),
+    )
+    replayed = run_job(fixed, instance, run_config=REPLAY)
     assert evaluations(replayed)["raw_catalog.delivery_accepted"].passed
     assert _manifest(warehouse)["status"].tolist() == ["loaded"]
     assert warehouse.query("select count(*) as n from raw_catalog")["n"].item() == N_PRODUCTS
+
+
+def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
+    defs, instance, project_env, warehouse, tmp_path, monkeypatch
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
+    drifted = evaluations(run_job(defs, instance))
+    assert drifted["raw_catalog.updated_at__format"].metadata["description"].value == (
+        "catalog.updated_at in delivery 2026-11-28: 100% of values look like Unix epoch "
+        "seconds; contract says dd/mm/yyyy (previous 1 deliveries matched)"
+    )
+    assert not drifted["stg_catalog.updated_at__not_null"].passed
+
+    fixed = _fixed_definitions(
+        tmp_path, monkeypatch, ("formats: [dd/mm/yyyy]", "formats: [dd/mm/yyyy, epoch_s]")
+    )
+    replayed = run_job(fixed, instance, run_config=REPLAY)
+    checks = evaluations(replayed)
+    assert checks["raw_catalog.updated_at__format"].passed
+    assert checks["stg_catalog.updated_at__not_null"].passed
+    assert replayed.success
+    dates = warehouse.query("select count(*) as n, min(updated_at) as lo from stg_catalog")
+    assert dates["n"].item() == N_PRODUCTS and dates["lo"].item().year >= 2024

@@ -48,11 +48,14 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
     # The raw format check diagnoses the date switch; staging blocks on what it did to the data.
-    diagnosis = checks["raw_catalog.updated_at__is_dd_mm_yyyy"].metadata
+    diagnosis = checks["raw_catalog.updated_at__format"].metadata
     assert diagnosis["unexpected_percent"].value == 100.0
-    assert diagnosis["unexpected_sample"].value[0].isdigit()  # epoch seconds
+    assert diagnosis["description"].value == (
+        "catalog.updated_at in delivery 2026-11-28: 100% of values look like Unix epoch "
+        "seconds; contract says dd/mm/yyyy (previous 0 deliveries matched)"
+    )
     assert failed >= {
-        "raw_catalog.updated_at__is_dd_mm_yyyy",
+        "raw_catalog.updated_at__format",
         "stg_catalog.updated_at__not_null",
         "stg_catalog.title__not_null",
         "stg_catalog.price__between",

@@ -8,9 +8,17 @@ from pydantic import Field
 
 from dq_pipelines.lib.archive import archived_delivery
 from dq_pipelines.lib.check_results import to_check_result
-from dq_pipelines.lib.contracts import SourceContract
+from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
+from dq_pipelines.lib.formats import diagnose, profile
 from dq_pipelines.lib.ingest import DeliveryError, LandingZone, choose_delivery, ingest_delivery
-from dq_pipelines.lib.project import ACCEPTANCE_CHECK, FRESHNESS_CHECK, Project, load_project
+from dq_pipelines.lib.project import (
+    ACCEPTANCE_CHECK,
+    FORMAT_CHECK_SEVERITY,
+    FRESHNESS_CHECK,
+    Project,
+    format_check_name,
+    load_project,
+)
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.validation import CheckOutcome
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
@@ -126,6 +134,62 @@ def build_acceptance_check(contract: SourceContract, project: Project) -> dg.Ass
     return acceptance_check
 
 
+def build_format_check(
+    contract: SourceContract, column: ColumnSpec, project: Project
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=contract.raw_table,
+        name=format_check_name(column.name),
+        blocking=project.is_blocking(contract.raw_table, FORMAT_CHECK_SEVERITY),
+        description=f"'{column.name}' values are in a format the contract accepts "
+        f"({', '.join(column.formats)}); a change is diagnosed, not just failed.",
+    )
+    def format_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
+        with duckdb.connect() as conn:
+            ((day, load_id),) = conn.execute(
+                f"select max(_delivery_date), max(_load_id) from {contract.raw_table}"
+            ).fetchall()
+            found = profile(conn, contract.raw_table, column.name, column.formats)
+            (previous,) = conn.execute(
+                "select count(distinct delivery_date) from dq_format_profiles "
+                "where source = ? and column_name = ? and passed and delivery_date < ?",
+                [contract.name, column.name, day],
+            ).fetchone()
+            where = f"{contract.name}.{column.name} in delivery {day}"
+            diagnosis = diagnose(found, where, column.formats, contract.min_format_share, previous)
+            conn.execute(
+                "insert into dq_format_profiles values (?, ?, ?, ?, ?, ?, ?, ?, now())",
+                [
+                    contract.name,
+                    column.name,
+                    day,
+                    load_id,
+                    diagnosis.dominant,
+                    diagnosis.dominant_share,
+                    diagnosis.accepted_share,
+                    diagnosis.passed,
+                ],
+            )
+        outcome = CheckOutcome(
+            check_name=format_check_name(column.name),
+            passed=diagnosis.passed,
+            severity=FORMAT_CHECK_SEVERITY,
+            description=diagnosis.message,
+            observed_value=diagnosis.dominant,
+            element_count=found.values,
+            unexpected_count=found.values - found.accepted_matches,
+            unexpected_percent=100 * (1 - diagnosis.accepted_share),
+            details={
+                "format_shares": {
+                    k: v / max(found.values, 1) for k, v in found.matches.items() if v
+                }
+            },
+        )
+        return to_check_result(contract.raw_table, outcome)
+
+    return format_check
+
+
 def build_freshness_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
     spec = contract.freshness
 
@@ -146,7 +210,11 @@ def build_freshness_check(contract: SourceContract, project: Project) -> dg.Asse
             check_name=FRESHNESS_CHECK,
             passed=lag is not None and lag <= spec.max_delivery_lag_days,
             severity=spec.severity,
-            description=f"loaded delivery {loaded.date() if loaded else None}, newest {expected}",
+            description=(
+                f"{contract.name}: the loaded delivery {loaded.date() if loaded else None} is "
+                f"{lag} day(s) behind the newest delivery of any source ({expected}); "
+                f"allowed {spec.max_delivery_lag_days}"
+            ),
             observed_value=lag,
             details={"max_delivery_lag_days": spec.max_delivery_lag_days},
         )
@@ -162,5 +230,6 @@ def ingest() -> dg.Definitions:
     return dg.Definitions(
         assets=[build_raw_asset(c, project) for c in contracts],
         asset_checks=[build_freshness_check(c, project) for c in contracts]
-        + [build_acceptance_check(c, project) for c in contracts],
+        + [build_acceptance_check(c, project) for c in contracts]
+        + [build_format_check(c, col, project) for c in contracts for col in c.formatted_columns],
     )
