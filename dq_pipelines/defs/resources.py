@@ -12,7 +12,10 @@ from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
-        "duckdb": DuckDBWarehouse(path=setting("DQ_DUCKDB_PATH")),
+        "duckdb": DuckDBWarehouse(
+            path=setting("DQ_DUCKDB_PATH"),
+            validation_memory_limit=setting("DQ_VALIDATION_MEMORY_LIMIT"),
+        ),
         "landing": LandingZone(
             path=setting("DQ_LANDING_DIR"), archive_path=setting("DQ_ARCHIVE_DIR")
         ),

@@ -4,6 +4,7 @@ Nothing is lost on the way: every file is archived first; a file that cannot be 
 rejected with the reason, kept in the archive for replay, and leaves the raw table as it was.
 """
 
+import difflib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -109,7 +110,14 @@ def find_problem(
         return _plain_reason(e)
     missing = [c for c in contract.column_names if c not in columns]
     if missing:
-        hint = " (wrong delimiter?)" if len(columns) == 1 else ""
+        extra = [c for c in columns if c not in contract.column_names]
+        renames = [
+            f"'{m}' renamed to '{close[0]}'?"
+            for m in missing
+            if (close := difflib.get_close_matches(m, extra, n=1, cutoff=0.6))
+        ]
+        hints = (["wrong delimiter?"] if len(columns) == 1 else []) + renames
+        hint = f" ({'; '.join(hints)})" if hints else ""
         return f"declared column(s) {missing} are missing; the file has {columns}{hint}"
     if rows == 0:
         return "the file has a header but no data rows"

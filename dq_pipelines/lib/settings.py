@@ -21,6 +21,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DQ_DUCKDB_PATH", str(PROJECT_ROOT / "data/warehouse.duckdb"), "DuckDB warehouse file"),
+    Setting("DQ_VALIDATION_MEMORY_LIMIT", "512MB", "DuckDB memory cap while validating suites"),
     Setting("DQ_LANDING_DIR", str(PROJECT_ROOT / "data/landing"), "Where sources drop deliveries"),
     Setting("DQ_ARCHIVE_DIR", str(PROJECT_ROOT / "data/archive"), "Immutable copies of deliveries"),
     Setting("DQ_ARTIFACTS_DIR", str(PROJECT_ROOT / "data/artifacts"), "Trained model artifacts"),

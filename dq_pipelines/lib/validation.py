@@ -183,7 +183,10 @@ def _validate_in_duckdb(
     datasource = _gx_context().data_sources.add_duckdb(
         "warehouse",
         connection_string=f"duckdb:///{warehouse.path}",
-        kwargs={"poolclass": NullPool},
+        kwargs={
+            "poolclass": NullPool,
+            "connect_args": {"config": {"memory_limit": warehouse.validation_memory_limit}},
+        },
     )
     batch = (
         datasource.add_table_asset(suite.asset, table_name=suite.asset)

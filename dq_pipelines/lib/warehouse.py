@@ -57,6 +57,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     path: str = "data/warehouse.duckdb"
     lock_timeout_seconds: float = 120.0
+    # Cap for DuckDB while validating suites: it spills to disk beyond this instead of growing
+    # (GX's uniqueness queries window over whole rows and otherwise take ~1.3 GB at 10M rows).
+    validation_memory_limit: str = "512MB"
 
     def wait_for_lock(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying while another process holds the DuckDB file's lock.

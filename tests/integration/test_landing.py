@@ -55,6 +55,8 @@ def _corrupt(kind: str, path: Path) -> None:
         path.write_bytes(b"")
     elif kind == "header_only":
         path.write_text(text.splitlines()[0] + "\n")
+    elif kind == "renamed_column":
+        path.write_text(text.replace(",description,", ",descr,", 1))
 
 
 def _manifest(warehouse, source="catalog"):
@@ -74,6 +76,7 @@ def _manifest(warehouse, source="catalog"):
         ("binary", "looks binary"),
         ("empty", "is empty (0 bytes)"),
         ("header_only", "header but no data rows"),
+        ("renamed_column", "'description' renamed to 'descr'?"),
     ],
 )
 def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
