@@ -7,7 +7,8 @@ sdk's own request building, error handling and retries are exercised.
 import contextlib
 import json
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
@@ -22,6 +23,15 @@ class RecordedRequest:
     body: dict
 
 
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    content_type: str
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to stall before answering
+
+
 class SlackStub:
     """Context manager; the server is listening as soon as the object exists."""
 
@@ -31,7 +41,7 @@ class SlackStub:
         self.token = token
         self.requests: list[RecordedRequest] = []
         self._messages: list[dict] = []
-        self._failures: list[tuple[int, str]] = []
+        self._failures: list[_Reply] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -46,10 +56,23 @@ class SlackStub:
         self._thread.start()
         self._closed = False
 
-    def fail_next(self, status: int, body: str = "", count: int = 1) -> None:
-        """The next `count` requests, whatever their path, get this HTTP status and body."""
+    def fail_next(
+        self,
+        status: int,
+        body: str = "",
+        count: int = 1,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """The next `count` requests, whatever their path, fail with this status, body and headers.
+
+        Each failure first stalls for `delay` seconds: longer than the client's timeout, it is a
+        timeout (the client gives up; nothing is delivered). A refused connection needs no
+        stub: point the client at a closed one (`close()` frees its port).
+        """
+        reply = _Reply(status, "text/plain", body, dict(headers or {}), delay)
         with self._lock:
-            self._failures.extend([(status, body)] * count)
+            self._failures.extend([reply] * count)
 
     def messages(self) -> list[dict]:
         """Bodies of posts Slack would have delivered (webhook or chat.postMessage)."""
@@ -70,23 +93,23 @@ class SlackStub:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _handle(self, path: str, headers: dict, body: dict | None) -> tuple[int, str, str]:
-        """Returns (status, content type, response body) and records the request."""
+    def _handle(self, path: str, headers: dict, body: dict | None) -> _Reply:
+        """Records the request and answers it."""
         with self._lock:
             self.requests.append(RecordedRequest(path, headers, body or {}))
             if self._failures:
-                status, text = self._failures.pop(0)
-                return status, "text/plain", text
+                return self._failures.pop(0)
         if path.startswith("/services/"):
             if body is None:
-                return 400, "text/plain", "invalid_payload"
+                return _Reply(400, "text/plain", "invalid_payload")
             if not body.get("text") and not body.get("blocks"):
-                return 400, "text/plain", "no_text"
+                return _Reply(400, "text/plain", "no_text")
             self._deliver(body)
-            return 200, "text/plain", "ok"
+            return _Reply(200, "text/plain", "ok")
         if path == "/api/chat.postMessage":
-            return 200, "application/json", json.dumps(self._chat_post_message(headers, body))
-        return 404, "text/plain", "not found"
+            answer = self._chat_post_message(headers, body)
+            return _Reply(200, "application/json", json.dumps(answer))
+        return _Reply(404, "text/plain", "not found")
 
     def _chat_post_message(self, headers: dict, body: dict | None) -> dict:
         if headers.get("authorization") != f"Bearer {self.token}":
@@ -138,13 +161,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, body: dict | None) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         path = self.path.split("?", 1)[0]
-        status, content_type, text = self.server.stub._handle(path, headers, body)  # type: ignore[attr-defined]
-        payload = text.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        reply = self.server.stub._handle(path, headers, body)  # type: ignore[attr-defined]
+        time.sleep(reply.delay)
+        payload = reply.body.encode("utf-8")
+        # After a stall the client may have hung up already; that is the point of the stall.
+        with contextlib.suppress(OSError):
+            self.send_response(reply.status)
+            self.send_header("Content-Type", f"{reply.content_type}; charset=utf-8")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
 
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""

@@ -1,22 +1,44 @@
 """Slack delivery for data-quality alerts: an incoming webhook, or a bot token plus channel.
 
+Transient trouble (429 with Retry-After, 5xx, timeouts, refused or reset connections) is retried
+by slack-sdk's own retry handlers, a bounded number of times; what still fails is raised as
+SlackDeliveryError, and the alert outbox (lib/alerts.py) tries again on a later sensor tick.
+
 Errors never carry the webhook URL or the token: both are secrets, and error text ends up in
 logs, the Dagster UI and the dq_alerts table.
 """
 
+import random
 import re
 from http.client import HTTPException
+from urllib.error import URLError
 
 import dagster as dg
 from pydantic import Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    Jitter,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 # Everything that can go wrong on the wire: URLError, timeouts, refused/reset connections,
 # malformed responses, bad URLs and slack-sdk's own client errors.
 _TRANSPORT_ERRORS = (SlackClientError, OSError, HTTPException, ValueError)
+# Errors retried within a post. A read timeout surfaces as a bare TimeoutError (urllib wraps
+# only connect-time errors in URLError), which slack-sdk's default list does not retry. Slack
+# may have accepted a post whose answer timed out, so a retry can duplicate it: rarer and
+# cheaper than an alert lost in an outage.
+_RETRIED_ERRORS: list[type[Exception]] = [URLError, ConnectionError, TimeoutError]
 
 
 class SlackNotConfiguredError(RuntimeError):
@@ -24,7 +46,16 @@ class SlackNotConfiguredError(RuntimeError):
 
 
 class SlackDeliveryError(RuntimeError):
-    """Slack was configured but the message did not get through."""
+    """Slack was configured but the message did not get through.
+
+    `unavailable` is true when Slack could not be reached, timed out, rate-limited or failed
+    with a 5xx even after retries: any other message would fail the same way right now. False
+    when Slack refused this request (bad token, unknown channel, invalid payload).
+    """
+
+    def __init__(self, message: str, unavailable: bool) -> None:
+        super().__init__(message)
+        self.unavailable = unavailable
 
 
 def _set(value: str | None) -> str | None:
@@ -32,14 +63,75 @@ def _set(value: str | None) -> str | None:
     return (value.strip() or None) if value else None
 
 
+def _transient(status: int) -> bool:
+    return status == 429 or status >= 500
+
+
+class _ProportionalJitter(Jitter):
+    """Up to +50% of each wait (slack-sdk's default adds up to a whole second to every wait)."""
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1 + random.random() / 2)
+
+
+class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+    """Every 5xx, not only 500 and 503: proxies in front of Slack answer 502 and 504 too."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Waits out a 429's Retry-After only when it is short; a longer wait is left to the outbox."""
+
+    def __init__(self, max_retry_count: int, max_wait_seconds: int) -> None:
+        super().__init__(max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        wait = str((headers.get("retry-after") or ["1"])[0]).strip()
+        # slack-sdk sleeps int(Retry-After) + up to 1 s; an HTTP-date value would crash it.
+        return wait.isdigit() and int(wait) <= self.max_wait_seconds
+
+
 class SlackNotifier(dg.ConfigurableResource):
-    """Posts alerts to Slack through an incoming webhook, or a bot token plus channel."""
+    """Posts alerts to Slack through an incoming webhook, or a bot token plus channel.
+
+    One post takes at most about (max_retries + 1) * timeout_seconds plus the waits between
+    retries (each Retry-After at most max_retry_after_seconds).
+    """
 
     webhook_url: str | None = Field(default=None, description="Incoming webhook URL (secret).")
     bot_token: str | None = Field(default=None, description="Bot token, used with channel.")
     channel: str | None = Field(default=None, description="Channel for the bot token.")
     api_base_url: str = Field(default=DEFAULT_API_BASE_URL, description="Slack Web API base URL.")
     timeout_seconds: int = Field(default=10, description="Per-request timeout.")
+    max_retries: int = Field(
+        default=2, ge=0, description="Retries per post on 429, 5xx, timeouts and connection errors."
+    )
+    retry_backoff_seconds: float = Field(
+        default=0.5, gt=0, description="First wait between retries; doubles on each retry."
+    )
+    max_retry_after_seconds: int = Field(
+        default=10, ge=0, description="Longest 429 Retry-After waited out within one post."
+    )
 
     @property
     def is_configured(self) -> bool:
@@ -72,15 +164,31 @@ class SlackNotifier(dg.ConfigurableResource):
             )
         return self.destination()
 
+    def _retry_handlers(self) -> list[RetryHandler]:
+        """slack-sdk's handlers share one attempt counter, so max_retries bounds them together."""
+        backoff = BackoffRetryIntervalCalculator(self.retry_backoff_seconds, _ProportionalJitter())
+        return [
+            _BoundedRateLimitRetryHandler(self.max_retries, self.max_retry_after_seconds),
+            _AnyServerErrorRetryHandler(self.max_retries, backoff),
+            ConnectionErrorRetryHandler(self.max_retries, backoff, error_types=_RETRIED_ERRORS),
+        ]
+
     def _post_webhook(self, text: str, blocks: list[dict] | None) -> None:
-        client = WebhookClient(_set(self.webhook_url), timeout=self.timeout_seconds)
+        client = WebhookClient(
+            _set(self.webhook_url),
+            timeout=self.timeout_seconds,
+            retry_handlers=self._retry_handlers(),
+        )
         try:
             response = client.send(text=text, blocks=blocks)
         except _TRANSPORT_ERRORS as e:
-            raise self._error(f"could not reach the webhook: {type(e).__name__}: {e}") from None
+            raise self._unreachable("the webhook", e) from None
         if response.status_code != 200:
             body = (response.body or "").strip()[:200]
-            raise self._error(f"Slack webhook returned HTTP {response.status_code}: {body}")
+            raise self._error(
+                f"Slack webhook returned HTTP {response.status_code}: {body}",
+                unavailable=_transient(response.status_code),
+            )
 
     def _post_bot(self, text: str, blocks: list[dict] | None) -> None:
         base_url = _set(self.api_base_url) or DEFAULT_API_BASE_URL
@@ -88,6 +196,7 @@ class SlackNotifier(dg.ConfigurableResource):
             token=_set(self.bot_token),
             base_url=base_url.rstrip("/") + "/",  # slack-sdk appends the method name verbatim
             timeout=self.timeout_seconds,
+            retry_handlers=self._retry_handlers(),
         )
         try:
             client.chat_postMessage(channel=_set(self.channel), text=text, blocks=blocks)
@@ -95,14 +204,20 @@ class SlackNotifier(dg.ConfigurableResource):
             data = e.response.data if isinstance(e.response.data, dict) else {}
             reason = data.get("error") or "unexpected response"
             raise self._error(
-                f"Slack chat.postMessage failed (HTTP {e.response.status_code}): {reason}"
+                f"Slack chat.postMessage failed (HTTP {e.response.status_code}): {reason}",
+                unavailable=_transient(e.response.status_code),
             ) from None
         except _TRANSPORT_ERRORS as e:
-            raise self._error(f"could not reach the Slack API: {type(e).__name__}: {e}") from None
+            raise self._unreachable("the Slack API", e) from None
 
-    def _error(self, message: str) -> SlackDeliveryError:
+    def _unreachable(self, what: str, e: Exception) -> SlackDeliveryError:
+        # A malformed URL (ValueError, SlackRequestError) is configuration, not an outage.
+        outage = isinstance(e, OSError | HTTPException)
+        return self._error(f"could not reach {what}: {type(e).__name__}: {e}", unavailable=outage)
+
+    def _error(self, message: str, unavailable: bool) -> SlackDeliveryError:
         """Build the error with any secret scrubbed out, whatever the underlying library said."""
         for secret in (_set(self.webhook_url), _set(self.bot_token)):
             if secret:
                 message = message.replace(secret, "[redacted]")
-        return SlackDeliveryError(message)
+        return SlackDeliveryError(message, unavailable)

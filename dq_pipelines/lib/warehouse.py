@@ -39,7 +39,12 @@ OPS_DDL = (
     """create table if not exists dq_alerts (
         alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
         severity varchar, run_id varchar, status varchar, destination varchar, text varchar,
-        error varchar)""",
+        blocks varchar, error varchar, attempts integer not null default 0,
+        last_attempt_at timestamp)""",
+    # Warehouses created before the alert outbox existed.
+    "alter table dq_alerts add column if not exists blocks varchar",
+    "alter table dq_alerts add column if not exists attempts integer default 0",
+    "alter table dq_alerts add column if not exists last_attempt_at timestamp",
 )
 
 

@@ -19,9 +19,18 @@ BLOCKS = [
 ]
 
 
+FAST = {"retry_backoff_seconds": 0.01}  # retries without the production waits
+
+
 def bot(stub: SlackStub, **overrides) -> SlackNotifier:
     config = {"bot_token": stub.token, "channel": "#ml-dq", "api_base_url": stub.api_base_url}
-    return SlackNotifier(**(config | overrides))
+    return SlackNotifier(**(config | FAST | overrides))
+
+
+def either(stub: SlackStub, use_webhook: bool, **overrides) -> SlackNotifier:
+    if use_webhook:
+        return SlackNotifier(webhook_url=stub.webhook_url, **(FAST | overrides))
+    return bot(stub, **overrides)
 
 
 def test_webhook_post_arrives_with_exact_text_and_blocks(slack_stub: SlackStub) -> None:
@@ -93,19 +102,87 @@ def test_stub_answers_like_slack_for_form_bodies_and_missing_channel(slack_stub:
     assert len(slack_stub.messages()) == 1
 
 
+@pytest.mark.parametrize("max_retries", [0, 2])
 @pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
-def test_http_500_is_a_delivery_error(slack_stub: SlackStub, use_webhook: bool) -> None:
-    slack = SlackNotifier(webhook_url=slack_stub.webhook_url) if use_webhook else bot(slack_stub)
-    slack_stub.fail_next(500, "internal trouble")
+def test_http_500_that_outlasts_the_retries_is_a_delivery_error(
+    slack_stub: SlackStub, use_webhook: bool, max_retries: int
+) -> None:
+    slack = either(slack_stub, use_webhook, max_retries=max_retries)
+    slack_stub.fail_next(500, "internal trouble", count=max_retries + 1)
 
     with pytest.raises(SlackDeliveryError, match="500") as raised:
         slack.post(TEXT)
 
+    assert len(slack_stub.requests) == max_retries + 1
+    assert raised.value.unavailable
     assert slack_stub.webhook_url not in str(raised.value)
     assert slack_stub.token not in str(raised.value)
     assert slack_stub.messages() == []
-    slack.post(TEXT)  # the failure was one-off
+    slack.post(TEXT)  # the outage is over
     assert len(slack_stub.messages()) == 1
+
+
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_rate_limit_waits_for_retry_after_then_delivers_once(
+    slack_stub: SlackStub, use_webhook: bool
+) -> None:
+    slack_stub.fail_next(429, "ratelimited", headers={"Retry-After": "1"})
+
+    started = time.monotonic()
+    either(slack_stub, use_webhook).post(TEXT)
+
+    assert 1 <= time.monotonic() - started < 5
+    assert len(slack_stub.requests) == 2
+    assert [m["text"] for m in slack_stub.messages()] == [TEXT]
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_server_error_is_retried_then_delivered_once(
+    slack_stub: SlackStub, use_webhook: bool, status: int
+) -> None:
+    slack_stub.fail_next(status, "trouble")
+
+    either(slack_stub, use_webhook).post(TEXT)
+
+    assert len(slack_stub.requests) == 2
+    assert [m["text"] for m in slack_stub.messages()] == [TEXT]
+
+
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_timeout_is_retried_then_delivered_once(slack_stub: SlackStub, use_webhook: bool) -> None:
+    slack_stub.fail_next(504, delay=2)  # answers after the client's 1 s timeout
+
+    started = time.monotonic()
+    either(slack_stub, use_webhook, timeout_seconds=1).post(TEXT)
+
+    assert 1 <= time.monotonic() - started < 3
+    assert len(slack_stub.requests) == 2
+    assert [m["text"] for m in slack_stub.messages()] == [TEXT]
+
+
+@pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
+def test_refused_message_is_not_retried(slack_stub: SlackStub, use_webhook: bool) -> None:
+    slack_stub.fail_next(400, "invalid_blocks")
+
+    with pytest.raises(SlackDeliveryError, match="invalid_blocks") as raised:
+        either(slack_stub, use_webhook).post(TEXT)
+
+    assert len(slack_stub.requests) == 1
+    assert not raised.value.unavailable  # about this message: other alerts may still go
+
+
+def test_long_retry_after_is_left_for_a_later_tick(slack_stub: SlackStub) -> None:
+    slack_stub.fail_next(429, headers={"Retry-After": "120"})
+    slack = either(slack_stub, True, max_retry_after_seconds=5)
+
+    started = time.monotonic()
+    with pytest.raises(SlackDeliveryError, match="429") as raised:
+        slack.post(TEXT)
+
+    assert time.monotonic() - started < 1
+    assert len(slack_stub.requests) == 1
+    assert raised.value.unavailable
 
 
 def test_webhook_error_body_is_reported(slack_stub: SlackStub) -> None:
@@ -119,13 +196,15 @@ def test_webhook_error_body_is_reported(slack_stub: SlackStub) -> None:
 def test_connection_refused_is_a_quick_delivery_error(use_webhook: bool) -> None:
     closed = SlackStub()
     closed.close()
-    slack = SlackNotifier(webhook_url=closed.webhook_url) if use_webhook else bot(closed)
+    slack = either(closed, use_webhook, retry_backoff_seconds=0.5)  # the production waits
 
     started = time.monotonic()
     with pytest.raises(SlackDeliveryError, match="could not reach") as raised:
         slack.post(TEXT)
 
-    assert time.monotonic() - started < 5  # slack-sdk retries a refused connection once
+    # Retried twice (the default max_retries), after 0.5 s and 1 s plus up to 50% jitter.
+    assert 1.5 <= time.monotonic() - started < 5
+    assert raised.value.unavailable
     assert closed.webhook_url not in str(raised.value)
     assert closed.token not in str(raised.value)
 
@@ -135,12 +214,14 @@ def test_timeout_is_a_delivery_error() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen(1)
         host, port = silent.getsockname()
-        slack = SlackNotifier(webhook_url=f"http://{host}:{port}/services/T/B/X", timeout_seconds=1)
+        url = f"http://{host}:{port}/services/T/B/X"
+        slack = SlackNotifier(webhook_url=url, timeout_seconds=1, max_retries=1, **FAST)
 
         started = time.monotonic()
-        with pytest.raises(SlackDeliveryError, match="could not reach"):
+        with pytest.raises(SlackDeliveryError, match="could not reach") as raised:
             slack.post(TEXT)
-        assert time.monotonic() - started < 5
+        assert 2 <= time.monotonic() - started < 5  # timed out twice: the timeout is retried
+        assert raised.value.unavailable
 
 
 def test_not_configured() -> None:

@@ -2,12 +2,16 @@
 
 import dagster as dg
 
-from dq_pipelines.lib.alerts import alert_for, deliver
+from dq_pipelines.lib.alerts import AlertOutbox, alert_for, sensitive_columns
 from dq_pipelines.lib.check_events import completed_executions_after
 from dq_pipelines.lib.links import DagsterUI
 from dq_pipelines.lib.project import load_project
 from dq_pipelines.lib.slack import SlackNotifier
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+
+def _counts(statuses: list[str]) -> dict[str, int]:
+    return {s: statuses.count(s) for s in sorted(set(statuses))}
 
 
 @dg.sensor(
@@ -21,7 +25,9 @@ def alert_on_failed_checks(
     duckdb: DuckDBWarehouse,
     dagster_ui: DagsterUI,
 ) -> dg.SkipReason:
-    """Posts one Slack alert per failed check execution; the cursor is the last one read."""
+    """Posts one Slack alert per failed check execution; undelivered ones are retried first."""
+    outbox = AlertOutbox(slack, duckdb, context.log)
+    retried = outbox.retry_failed()
     project = load_project()
     keys = [dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in project.checks]
     after = int(context.cursor) if context.cursor else None
@@ -32,12 +38,23 @@ def alert_on_failed_checks(
         if evaluation.passed:
             continue
         asset = evaluation.asset_key.to_user_string()
-        blocked = sorted(project.descendants(asset))
-        alert = alert_for(evaluation, record.run_id, dagster_ui.run_url(record.run_id), blocked)
-        statuses.append(deliver(alert, slack, duckdb, context.log))
+        alert = alert_for(
+            evaluation,
+            record.run_id,
+            dagster_ui.run_url(record.run_id),
+            sorted(project.descendants(asset)),
+            sensitive_columns(project, asset),
+        )
+        statuses.append(outbox.deliver(alert))
     if batch.cursor is not None:
         context.update_cursor(str(batch.cursor))
-    if not batch.completed:
-        return dg.SkipReason("no new check executions")
-    summary = {s: statuses.count(s) for s in sorted(set(statuses))}
-    return dg.SkipReason(f"{len(batch.completed)} execution(s) read; alerts: {summary or 'none'}")
+    summary = [f"retried: {_counts(retried)}"] if retried else []
+    if batch.completed:
+        summary.append(
+            f"{len(batch.completed)} execution(s) read; alerts: {_counts(statuses) or 'none'}"
+        )
+    else:
+        summary.append("no new check executions")
+    if outbox.unavailable:
+        summary.append("Slack unavailable: undelivered alerts wait for the next tick")
+    return dg.SkipReason("; ".join(summary))
