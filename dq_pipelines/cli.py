@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from dq_pipelines.lib.layout import PROJECT_ROOT
+from dq_pipelines.lib.sample_data import SOURCES
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 
@@ -29,6 +30,26 @@ def main() -> None:
     """dq_pipelines: data-quality checks that stop ML training on bad data."""
 
 
+# Faults given as a share of rows, one option each: --null-titles 0.05, ...
+SHARE_FAULTS = {
+    "null_titles": "Share of catalog rows with an empty title.",
+    "bad_prices": "Share of out-of-range prices.",
+    "duplicate_ids": "Share of duplicated product ids.",
+    "unknown_categories": "Share of categories outside the known set.",
+    "flipped_labels": "Share of products whose majority label is wrong.",
+}
+
+
+def share_fault_options(command):
+    for name, help_text in reversed(SHARE_FAULTS.items()):
+        option = click.option(
+            f"--{name.replace('_', '-')}", name, type=click.FloatRange(0, 1), default=0.0,
+            help=help_text,
+        )  # fmt: skip
+        command = option(command)
+    return command
+
+
 @main.command()
 @click.option(
     "--landing",
@@ -45,74 +66,25 @@ def main() -> None:
 )
 @click.option("--products", type=click.IntRange(min=1), default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
-@click.option(
-    "--null-titles",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    help="Share of catalog rows with an empty title.",
-)
-@click.option(
-    "--bad-prices", type=click.FloatRange(0, 1), default=0.0, help="Share of out-of-range prices."
-)
-@click.option(
-    "--duplicate-ids",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    help="Share of duplicated product ids.",
-)
-@click.option(
-    "--unknown-categories",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    help="Share of categories outside the known set.",
-)
-@click.option(
-    "--flipped-labels",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    help="Share of products whose majority label is wrong.",
-)
+@share_fault_options
 @click.option("--epoch-dates", is_flag=True, help="Write updated_at as Unix epoch seconds.")
 @click.option(
     "--late",
     "late",
     multiple=True,
-    type=click.Choice(["catalog", "labels", "feedback"]),
+    type=click.Choice(SOURCES),
     help="Leave this source's file out (a late delivery). Repeatable.",
 )
-def generate(
-    landing,
-    day,
-    products,
-    seed,
-    null_titles,
-    bad_prices,
-    duplicate_ids,
-    unknown_categories,
-    flipped_labels,
-    epoch_dates,
-    late,
-) -> None:
+def generate(landing, day, products, seed, epoch_dates, late, **shares: float) -> None:  # fmt: skip
     """Write one delivery of sample data (catalog, labels, feedback), with optional faults."""
     from dq_pipelines.lib.sample_data import Faults, generate_delivery
-    from dq_pipelines.lib.settings import SETTINGS
+    from dq_pipelines.lib.settings import resolved
 
-    landing = landing or Path(
-        os.environ.get("DQ_LANDING_DIR")
-        or next(s.default for s in SETTINGS if s.name == "DQ_LANDING_DIR")
-    )
-    faults = Faults(
-        null_titles=null_titles,
-        bad_prices=bad_prices,
-        duplicate_ids=duplicate_ids,
-        unknown_categories=unknown_categories,
-        flipped_labels=flipped_labels,
-        epoch_dates=epoch_dates,
-        late_sources=tuple(late),
-    )
+    faults = Faults(**shares, epoch_dates=epoch_dates, late_sources=tuple(late))
     report = generate_delivery(
-        landing, day.date(), n_products=products, seed=seed, faults=faults, progress=_progress
-    )
+        landing or Path(resolved("DQ_LANDING_DIR")), day.date(), n_products=products, seed=seed,
+        faults=faults, progress=_progress,
+    )  # fmt: skip
     for source, path in report.files.items():
         click.echo(f"{source}: {report.rows[source]:,} rows -> {path}")
     for source in report.skipped:

@@ -37,3 +37,8 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def setting(name: str) -> str | dg.EnvVar | None:
     """The value to bind to a resource field: the env var if set, else the documented default."""
     return dg.EnvVar(name) if os.environ.get(name) else _BY_NAME[name].default
+
+
+def resolved(name: str) -> str | None:
+    """The value in effect now, for code outside Dagster (the CLI): env var, else default."""
+    return os.environ.get(name) or _BY_NAME[name].default

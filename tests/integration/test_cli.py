@@ -18,6 +18,8 @@ def test_generate_writes_a_delivery_with_the_requested_faults(tmp_path):
             "--products",
             "200",
             "--epoch-dates",
+            "--null-titles",
+            "0.1",
             "--late",
             "labels",
         ],
@@ -28,6 +30,7 @@ def test_generate_writes_a_delivery_with_the_requested_faults(tmp_path):
     catalog = (tmp_path / "catalog" / "2026-11-28" / "catalog.csv").read_text().splitlines()
     assert catalog[0].endswith(",updated_at") and catalog[1].rsplit(",", 1)[1].isdigit()
     assert not (tmp_path / "labels" / "2026-11-28").exists()
+    assert sum(1 for line in catalog[1:] if line.split(",")[1] == "") == 20
 
 
 @pytest.mark.parametrize(
