@@ -73,6 +73,7 @@ class IngestOutcome:
     files: tuple[ArchivedFile, ...]
     row_count: int | None = None
     reason: str | None = None
+    delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
 
 
 def _plain_reason(error: duckdb.Error) -> str:
@@ -91,23 +92,36 @@ def _plain_reason(error: duckdb.Error) -> str:
     return f"DuckDB could not parse the file as CSV: {first}"
 
 
-def find_problem(
+@dataclass(frozen=True)
+class Inspection:
+    problem: str | None  # why the delivery cannot be loaded as its contract says, if it cannot
+    columns: tuple[str, ...] = ()
+
+
+def inspect_delivery(
     conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
-) -> str | None:
-    """Why this delivery cannot be loaded as its contract describes, or None if it can."""
+) -> Inspection:
+    """Read the delivery's header and rows as the contract says, and report what is wrong."""
+    problem, columns = _find_problem(conn, contract, files)
+    return Inspection(problem, tuple(columns))
+
+
+def _find_problem(
+    conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
+) -> tuple[str | None, list[str]]:
     for f in files:
         if f.size_bytes == 0:
-            return f"{f.original_name} is empty (0 bytes)"
+            return f"{f.original_name} is empty (0 bytes)", []
         with f.archive_path.open("rb") as head:
             if b"\x00" in head.read(8192):
-                return f"{f.original_name} looks binary (it contains NUL bytes), not CSV text"
+                return f"{f.original_name} looks binary (it contains NUL bytes), not CSV text", []
     paths = [str(f.archive_path) for f in files]
     try:
         relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
         columns = relation.columns
         ((rows,),) = relation.aggregate("count(*)").fetchall()
     except duckdb.Error as e:
-        return _plain_reason(e)
+        return _plain_reason(e), []
     missing = [c for c in contract.column_names if c not in columns]
     if missing:
         extra = [c for c in columns if c not in contract.column_names]
@@ -118,10 +132,10 @@ def find_problem(
         ]
         hints = (["wrong delimiter?"] if len(columns) == 1 else []) + renames
         hint = f" ({'; '.join(hints)})" if hints else ""
-        return f"declared column(s) {missing} are missing; the file has {columns}{hint}"
+        return f"declared column(s) {missing} are missing; the file has {columns}{hint}", columns
     if rows == 0:
-        return "the file has a header but no data rows"
-    return None
+        return "the file has a header but no data rows", columns
+    return None, columns
 
 
 def ingest_delivery(
@@ -140,11 +154,18 @@ def ingest_delivery(
     """
     archived = tuple(archive_file(archive_root, contract.name, f) for f in files)
     current = loaded_hashes(conn, contract.name)
+    seen = inspect_delivery(conn, contract, list(archived))
     if not force and all(a.file_hash in current for a in archived):
-        return IngestOutcome("duplicate", current[archived[0].file_hash], delivery_date, archived)
-    if problem := find_problem(conn, contract, list(archived)):
-        record(conn, list(archived), delivery_date, load_id, "rejected", problem)
-        return IngestOutcome("rejected", load_id, delivery_date, archived, reason=problem)
+        return IngestOutcome(
+            "duplicate", current[archived[0].file_hash], delivery_date, archived,
+            delivered_columns=seen.columns,
+        )  # fmt: skip
+    if seen.problem:
+        record(conn, list(archived), delivery_date, load_id, "rejected", seen.problem)
+        return IngestOutcome(
+            "rejected", load_id, delivery_date, archived, reason=seen.problem,
+            delivered_columns=seen.columns,
+        )  # fmt: skip
     columns = ", ".join(
         [f'r."{c}"' for c in contract.column_names]
         + [
@@ -171,4 +192,6 @@ def ingest_delivery(
     except BaseException:
         conn.rollback()
         raise
-    return IngestOutcome("loaded", load_id, delivery_date, archived, row_count=rows)
+    return IngestOutcome(
+        "loaded", load_id, delivery_date, archived, row_count=rows, delivered_columns=seen.columns
+    )

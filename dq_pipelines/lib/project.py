@@ -23,6 +23,8 @@ EVALUATION_ASSET = "category_model_evaluation"
 # could be parsed at all.
 FRESHNESS_CHECK = "delivery_is_current"
 ACCEPTANCE_CHECK = "delivery_accepted"
+# Dagster's own check comparing the delivered columns with the previous delivery's (WARN).
+SCHEMA_CHANGE_CHECK = "column_schema_change"
 # Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
 FORMAT_CHECK_SEVERITY = "WARN"
 
@@ -81,6 +83,7 @@ class Project:
             for name, severity in (
                 (FRESHNESS_CHECK, c.freshness.severity),
                 (ACCEPTANCE_CHECK, "ERROR"),
+                (SCHEMA_CHANGE_CHECK, "WARN"),
                 *(
                     (format_check_name(col.name), FORMAT_CHECK_SEVERITY)
                     for col in c.formatted_columns

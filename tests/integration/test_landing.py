@@ -183,3 +183,19 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
     assert replayed.success
     dates = warehouse.query("select count(*) as n, min(updated_at) as lo from stg_catalog")
     assert dates["n"].item() == N_PRODUCTS and dates["lo"].item().year >= 2024
+
+
+def test_an_added_column_is_reported_as_a_schema_change_but_loads(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY)
+    path = _catalog(project_env)
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0] + ",colour", *(f"{row},red" for row in lines[1:])]) + "\n")
+    result = run_job(defs, instance)
+    change = evaluations(result)["raw_catalog.column_schema_change"]
+    assert not change.passed and change.severity.value == "WARN"
+    assert "Added columns: colour" in change.description
+    assert result.success  # a WARN: the delivery still loads and training still runs

@@ -94,6 +94,10 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         }
         if outcome.row_count is not None:
             metadata["dagster/row_count"] = outcome.row_count
+        if outcome.delivered_columns:  # what arrived, for the column-schema-change check
+            metadata["dagster/column_schema"] = column_schema(
+                dict.fromkeys(outcome.delivered_columns, "VARCHAR")
+            )
         if outcome.reason:
             metadata["rejected_because"] = outcome.reason
         return dg.MaterializeResult(metadata=metadata)
@@ -231,5 +235,12 @@ def ingest() -> dg.Definitions:
         assets=[build_raw_asset(c, project) for c in contracts],
         asset_checks=[build_freshness_check(c, project) for c in contracts]
         + [build_acceptance_check(c, project) for c in contracts]
-        + [build_format_check(c, col, project) for c in contracts for col in c.formatted_columns],
+        + [build_format_check(c, col, project) for c in contracts for col in c.formatted_columns]
+        + [
+            check
+            for c in contracts
+            for check in dg.build_column_schema_change_checks(
+                assets=[c.raw_table], severity=dg.AssetCheckSeverity.WARN
+            )
+        ],
     )
