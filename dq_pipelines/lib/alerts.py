@@ -170,6 +170,25 @@ def _hide_sensitive(metadata: dict[str, Any], sensitive: frozenset[str]) -> None
     metadata["masked"] = f"values of sensitive column(s) {', '.join(hidden)}"
 
 
+FRESHNESS_POLICY_CHECK = "freshness_policy"
+
+
+def freshness_alert(
+    asset: str, failed_at: datetime, severity: str, fail_window: str, url: str
+) -> CheckAlert:
+    """A FAIL from Dagster's freshness daemon, in the same shape (one alert per transition)."""
+    return CheckAlert(
+        asset=asset,
+        check_name=FRESHNESS_POLICY_CHECK,
+        severity=severity,
+        blocking=False,
+        run_id=f"freshness-{failed_at:%Y%m%dT%H%M%S}",
+        run_url=url,
+        blocked_assets=(),
+        facts={"state": "FAIL", "since": failed_at.isoformat(), "fail_window": fail_window},
+    )
+
+
 def alert_for(
     evaluation: dg.AssetCheckEvaluation,
     run_id: str,

@@ -10,3 +10,6 @@ class DagsterUI(dg.ConfigurableResource):
 
     def run_url(self, run_id: str) -> str:
         return f"{self.base_url.rstrip('/')}/runs/{run_id}"
+
+    def asset_url(self, asset: str) -> str:
+        return f"{self.base_url.rstrip('/')}/assets/{asset}"

@@ -267,3 +267,40 @@ def test_feedback_queries_are_sensitive_wherever_they_flow():
     assert sensitive_columns(project, "raw_feedback") == {"query"}
     assert sensitive_columns(project, "stg_feedback") == {"query"}
     assert sensitive_columns(project, "training_set") == set()
+
+
+def test_a_failing_freshness_policy_alerts_once_per_transition(
+    defs, instance, resources, slack_stub, warehouse
+):
+    from datetime import UTC, datetime
+
+    from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
+
+    resources = resources | {"slack": _slack(slack_stub.webhook_url)}
+    key = dg.AssetKey("raw_catalog")
+    spec = defs.resolve_assets_def("raw_catalog").specs_by_key[key]
+    assert spec.freshness_policy is not None  # declared from the contract, evaluated by Dagster
+
+    def change(new, previous, when):
+        instance.report_runless_asset_event(
+            FreshnessStateChange(
+                key=key, new_state=new, previous_state=previous,
+                state_change_timestamp=datetime(2026, 11, 28, when, tzinfo=UTC).timestamp(),
+            )
+        )  # fmt: skip
+
+    change(FreshnessState.FAIL, FreshnessState.PASS, 7)
+    _, reason = _tick(defs, instance, resources, None)
+    texts = _sent_texts(slack_stub)
+    assert len(texts) == 1 and "raw_catalog / freshness_policy (ERROR)" in texts[0]
+    assert "fail_window: 1 day(s) since the last load" in texts[0]
+    assert "http://dagster.test/assets/raw_catalog" in texts[0]
+    assert "freshness failures" in reason.skip_message
+    _tick(defs, instance, resources, None)
+    assert len(_sent_texts(slack_stub)) == 1  # still failing: not posted again
+
+    change(FreshnessState.PASS, FreshnessState.FAIL, 8)
+    _tick(defs, instance, resources, None)
+    change(FreshnessState.FAIL, FreshnessState.PASS, 9)
+    _tick(defs, instance, resources, None)
+    assert len(_sent_texts(slack_stub)) == 2  # a new failure is a new alert

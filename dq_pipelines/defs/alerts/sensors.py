@@ -1,17 +1,43 @@
 """alert_on_failed_checks: reads check executions, so non-blocking failures alert too."""
 
 import dagster as dg
+from dagster._core.definitions.freshness import FreshnessState
 
-from dq_pipelines.lib.alerts import AlertOutbox, alert_for, sensitive_columns
+from dq_pipelines.lib.alerts import (
+    AlertOutbox,
+    CheckAlert,
+    alert_for,
+    freshness_alert,
+    sensitive_columns,
+)
 from dq_pipelines.lib.check_events import completed_executions_after
 from dq_pipelines.lib.links import DagsterUI
-from dq_pipelines.lib.project import load_project
+from dq_pipelines.lib.project import Project, load_project
 from dq_pipelines.lib.slack import SlackNotifier
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
 def _counts(statuses: list[str]) -> dict[str, int]:
     return {s: statuses.count(s) for s in sorted(set(statuses))}
+
+
+def _freshness_failures(
+    instance: dg.DagsterInstance, project: Project, dagster_ui: DagsterUI
+) -> list[CheckAlert]:
+    """Raw assets whose freshness policy is FAILing now (each transition alerts once)."""
+    by_key = {dg.AssetKey(c.raw_table): c for c in project.contracts.values()}
+    records = instance.get_freshness_state_records(list(by_key))
+    return [
+        freshness_alert(
+            key.to_user_string(),
+            record.updated_at,
+            by_key[key].freshness.severity,
+            f"{by_key[key].freshness.max_delivery_lag_days + 1} day(s) since the last load",
+            dagster_ui.asset_url(key.to_user_string()),
+        )
+        for key, record in records.items()
+        if record.freshness_state == FreshnessState.FAIL
+    ]
 
 
 @dg.sensor(
@@ -46,6 +72,10 @@ def alert_on_failed_checks(
             sensitive_columns(project, asset),
         )
         statuses.append(outbox.deliver(alert))
+    stale = [
+        outbox.deliver(alert)
+        for alert in _freshness_failures(context.instance, project, dagster_ui)
+    ]
     if batch.cursor is not None:
         context.update_cursor(str(batch.cursor))
     summary = [f"retried: {_counts(retried)}"] if retried else []
@@ -55,6 +85,8 @@ def alert_on_failed_checks(
         )
     else:
         summary.append("no new check executions")
+    if stale:
+        summary.append(f"freshness failures: {_counts(stale)}")
     if outbox.unavailable:
         summary.append("Slack unavailable: undelivered alerts wait for the next tick")
     return dg.SkipReason("; ".join(summary))

@@ -1,7 +1,7 @@
 """raw_<source> assets, one per source contract, with each source's delivery checks."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import dagster as dg
 from pydantic import Field
@@ -42,6 +42,10 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         description=f"Delivered '{contract.name}' rows as text, with lineage. "
         + contract.description,
         kinds={"duckdb", contract.format},
+        # Evaluated by Dagster's freshness daemon; alert_on_failed_checks reports a FAIL.
+        freshness_policy=dg.FreshnessPolicy.time_window(
+            fail_window=timedelta(days=contract.freshness.max_delivery_lag_days + 1)
+        ),
         metadata={
             "contract": str(contract.path.name),
             "dagster/column_schema": column_schema(project.schemas[contract.raw_table]),
