@@ -26,6 +26,9 @@ class ColumnSpec:
     # Accepted text formats of a date/timestamp column (names in formats.FORMATS); the raw table
     # gets a typed `<name>__parsed` column parsed with the first one that fits.
     formats: tuple[str, ...] = ()
+    # Data-level freshness: the newest parsed value may be at most this many days older than
+    # the delivery date (None: not checked).
+    max_age_days: int | None = None
     # Personal or confidential values: alerts show counts and masked samples, never the values.
     sensitive: bool = False
 
@@ -85,6 +88,16 @@ def _require(raw: dict, key: str, path: Path) -> object:
     return raw[key]
 
 
+def _max_age(spec: dict, name: object, formats: tuple[str, ...], path: Path) -> int | None:
+    if "max_age_days" not in spec:
+        return None
+    if not formats or not isinstance(spec["max_age_days"], int) or spec["max_age_days"] < 0:
+        raise DefinitionFileError(
+            path, f"column '{name}': max_age_days needs formats and a whole number of days >= 0"
+        )
+    return spec["max_age_days"]
+
+
 def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
     if not isinstance(raw, dict) or not raw:
         raise DefinitionFileError(path, "'columns' must be a non-empty mapping of name -> spec")
@@ -112,6 +125,7 @@ def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
                 required=bool(spec.get("required", False)),
                 description=str(spec.get("description", "")),
                 formats=formats,
+                max_age_days=_max_age(spec, name, formats, path),
                 sensitive=sensitive,
             )
         )

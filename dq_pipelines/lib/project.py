@@ -33,6 +33,14 @@ def format_check_name(column: str) -> str:
     return f"{column}__format"
 
 
+# Data-level freshness informs; a late delivery (delivery_is_current) is what blocks.
+AGE_CHECK_SEVERITY = "WARN"
+
+
+def age_check_name(column: str) -> str:
+    return f"{column}__age"
+
+
 @dataclass(frozen=True)
 class DeclaredCheck:
     asset: str
@@ -87,6 +95,11 @@ class Project:
                 *(
                     (format_check_name(col.name), FORMAT_CHECK_SEVERITY)
                     for col in c.formatted_columns
+                ),
+                *(
+                    (age_check_name(col.name), AGE_CHECK_SEVERITY)
+                    for col in c.columns
+                    if col.max_age_days is not None
                 ),
             )
         ]

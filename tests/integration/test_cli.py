@@ -54,12 +54,12 @@ def test_demo_reports_both_deliveries(project_env, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "--products", "300"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "== clean delivery 2026-11-27" in out and "checks: 37 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-27" in out and "checks: 38 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     assert "== faulty delivery 2026-11-28" in out
     assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
     assert "training: BLOCKED" in out
-    assert "alerts: 7 stored -> dq_alerts table (Slack not configured)" in out
+    assert "alerts: 8 stored -> dq_alerts table (Slack not configured)" in out
 
 
 @pytest.mark.slow
@@ -77,7 +77,7 @@ def test_replay_reingests_an_archived_delivery_and_retrains(project_env, monkeyp
     result = CliRunner().invoke(main, ["replay", "catalog", "--date", str(CLEAN_DAY)])
     assert result.exit_code == 0, result.output
     assert "== replay of catalog 2026-11-27" in result.output
-    assert "checks: 19 passed, 0 failed" in result.output
+    assert "checks: 20 passed, 0 failed" in result.output
     assert "training: RAN" in result.output
 
 

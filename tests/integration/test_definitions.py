@@ -30,7 +30,7 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    assert len(specs) == 37
+    assert len(specs) == 38
     # ERROR on an asset that feeds training: blocking.
     assert specs["stg_catalog.price__between"].blocking
     assert specs["raw_catalog.product_id__not_null"].blocking

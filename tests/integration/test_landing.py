@@ -199,3 +199,20 @@ def test_an_added_column_is_reported_as_a_schema_change_but_loads(
     assert not change.passed and change.severity.value == "WARN"
     assert "Added columns: colour" in change.description
     assert result.success  # a WARN: the delivery still loads and training still runs
+
+
+def test_stale_data_in_a_fresh_file_fails_the_data_age_check(defs, instance, project_env):
+    deliver(project_env, CLEAN_DAY)
+    path = _catalog(project_env, CLEAN_DAY)
+    lines = path.read_text().splitlines()
+    path.write_text(
+        "\n".join([lines[0], *(r.rsplit(",", 1)[0] + ",01/01/2020" for r in lines[1:])])
+    )
+    result = run_job(defs, instance)
+    age = evaluations(result)["raw_catalog.updated_at__age"]
+    assert not age.passed and age.severity.value == "WARN"
+    assert age.metadata["description"].value == (
+        "catalog.updated_at: newest value 2020-01-01 is 2522 day(s) older than delivery "
+        "2026-11-27 (allowed 30)"
+    )
+    assert result.success  # informs; the late-delivery check is what blocks

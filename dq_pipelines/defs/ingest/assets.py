@@ -4,6 +4,7 @@ import uuid
 from datetime import date, timedelta
 
 import dagster as dg
+import pandas as pd
 from pydantic import Field
 
 from dq_pipelines.lib.archive import archived_delivery
@@ -13,9 +14,11 @@ from dq_pipelines.lib.formats import diagnose, profile
 from dq_pipelines.lib.ingest import DeliveryError, LandingZone, choose_delivery, ingest_delivery
 from dq_pipelines.lib.project import (
     ACCEPTANCE_CHECK,
+    AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
     FRESHNESS_CHECK,
     Project,
+    age_check_name,
     format_check_name,
     load_project,
 )
@@ -198,6 +201,42 @@ def build_format_check(
     return format_check
 
 
+def build_age_check(
+    contract: SourceContract, column: ColumnSpec, project: Project
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=contract.raw_table,
+        name=age_check_name(column.name),
+        blocking=project.is_blocking(contract.raw_table, AGE_CHECK_SEVERITY),
+        description=f"The newest '{column.name}' is at most {column.max_age_days} day(s) older "
+        "than the delivery: the data itself is fresh, not only the file.",
+    )
+    def age_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
+        ((day, newest),) = duckdb.query(
+            f'select max(_delivery_date) as d, max("{column.parsed_name}")::date as n '
+            f"from {contract.raw_table}"
+        ).itertuples(index=False)
+        day = pd.Timestamp(day).date()
+        newest = None if pd.isna(newest) else pd.Timestamp(newest).date()
+        age = (day - newest).days if newest is not None else None
+        outcome = CheckOutcome(
+            check_name=age_check_name(column.name),
+            passed=age is not None and age <= column.max_age_days,
+            severity=AGE_CHECK_SEVERITY,
+            description=(
+                f"{contract.name}.{column.name}: newest value {newest} is {age} day(s) older "
+                f"than delivery {day} (allowed {column.max_age_days})"
+                if age is not None
+                else f"{contract.name}.{column.name}: no parseable value in delivery {day}"
+            ),
+            observed_value=age,
+            details={"max_age_days": column.max_age_days},
+        )
+        return to_check_result(contract.raw_table, outcome)
+
+    return age_check
+
+
 def build_freshness_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
     spec = contract.freshness
 
@@ -240,6 +279,12 @@ def ingest() -> dg.Definitions:
         asset_checks=[build_freshness_check(c, project) for c in contracts]
         + [build_acceptance_check(c, project) for c in contracts]
         + [build_format_check(c, col, project) for c in contracts for col in c.formatted_columns]
+        + [
+            build_age_check(c, col, project)
+            for c in contracts
+            for col in c.columns
+            if col.max_age_days is not None
+        ]
         + [
             check
             for c in contracts
