@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import dagster as dg
 import pytest
 from pipeline_support import CLEAN_DAY, deliver
 
@@ -26,6 +27,10 @@ def test_two_overlapping_ingest_runs_both_succeed(project_env):
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = os.environ | {"DAGSTER_HOME": str(home)}
+    # Create the instance's SQLite storage first: two processes creating it at once race in
+    # Dagster's own schema setup ("table runs already exists"), which is not what this tests.
+    with dg.DagsterInstance.from_config(str(home)):
+        pass
     runs = [
         subprocess.Popen(
             [sys.executable, "-c", RUN],
