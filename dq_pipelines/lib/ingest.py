@@ -102,26 +102,20 @@ def inspect_delivery(
     conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
 ) -> Inspection:
     """Read the delivery's header and rows as the contract says, and report what is wrong."""
-    problem, columns = _find_problem(conn, contract, files)
-    return Inspection(problem, tuple(columns))
-
-
-def _find_problem(
-    conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
-) -> tuple[str | None, list[str]]:
     for f in files:
         if f.size_bytes == 0:
-            return f"{f.original_name} is empty (0 bytes)", []
+            return Inspection(f"{f.original_name} is empty (0 bytes)")
         with f.archive_path.open("rb") as head:
             if b"\x00" in head.read(8192):
-                return f"{f.original_name} looks binary (it contains NUL bytes), not CSV text", []
+                binary = f"{f.original_name} looks binary (it contains NUL bytes), not CSV text"
+                return Inspection(binary)
     paths = [str(f.archive_path) for f in files]
     try:
         relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
         columns = relation.columns
         ((rows,),) = relation.aggregate("count(*)").fetchall()
     except duckdb.Error as e:
-        return _plain_reason(e), []
+        return Inspection(_plain_reason(e))
     missing = [c for c in contract.column_names if c not in columns]
     if missing:
         extra = [c for c in columns if c not in contract.column_names]
@@ -132,10 +126,11 @@ def _find_problem(
         ]
         hints = (["wrong delimiter?"] if len(columns) == 1 else []) + renames
         hint = f" ({'; '.join(hints)})" if hints else ""
-        return f"declared column(s) {missing} are missing; the file has {columns}{hint}", columns
+        problem = f"declared column(s) {missing} are missing; the file has {columns}{hint}"
+        return Inspection(problem, tuple(columns))
     if rows == 0:
-        return "the file has a header but no data rows", columns
-    return None, columns
+        return Inspection("the file has a header but no data rows", tuple(columns))
+    return Inspection(None, tuple(columns))
 
 
 def ingest_delivery(
