@@ -45,6 +45,13 @@ OPS_DDL = (
     "alter table dq_alerts add column if not exists blocks varchar",
     "alter table dq_alerts add column if not exists attempts integer default 0",
     "alter table dq_alerts add column if not exists last_attempt_at timestamp",
+    # Grouping: consecutive failures of one check form a group; its first alert's Slack message
+    # (ts, bot token only) is the thread later alerts of the group are posted into.
+    "alter table dq_alerts add column if not exists group_id varchar",
+    "alter table dq_alerts add column if not exists slack_ts varchar",
+    """create table if not exists dq_alert_groups (
+        group_id varchar primary key, asset varchar, check_name varchar, opened_at timestamp,
+        last_run_id varchar, failures integer, slack_ts varchar, closed_at timestamp)""",
 )
 
 
