@@ -57,6 +57,10 @@ class SourceContract:
     columns: tuple[ColumnSpec, ...]
     freshness: FreshnessSpec
     min_format_share: float = 0.99  # share of values that must match a declared format
+    # Quarantine or block: a delivery whose rows fail ERROR row-level expectations publishes its
+    # passing rows (failing ones go to quarantine) while the failing share is at most this;
+    # above it the whole delivery is held. 0 holds a delivery on any failing row.
+    max_quarantine_share: float = 0.0
 
     @property
     def raw_table(self) -> str:
@@ -159,6 +163,12 @@ def parse_contract(path: Path) -> SourceContract:
         raise DefinitionFileError(
             path, f"primary_key names undeclared columns {sorted(unknown_keys)}"
         )
+    quarantine = raw.get("quarantine", {}) or {}
+    max_share = quarantine.get("max_share", 0.0) if isinstance(quarantine, dict) else None
+    if not isinstance(max_share, int | float) or not 0 <= max_share < 1:
+        raise DefinitionFileError(
+            path, "quarantine.max_share must be a share of rows from 0 (hold on any) below 1"
+        )
     fresh = raw.get("freshness", {}) or {}
     severity = str(fresh.get("severity", "WARN")).upper()
     if severity not in SEVERITIES:
@@ -173,6 +183,7 @@ def parse_contract(path: Path) -> SourceContract:
         primary_key=primary_key,
         columns=columns,
         min_format_share=float(raw.get("min_format_share", 0.99)),
+        max_quarantine_share=float(max_share),
         freshness=FreshnessSpec(int(fresh.get("max_delivery_lag_days", 0)), severity),
     )
 

@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 
 from dq_pipelines.lib.project import load_project
+from dq_pipelines.lib.row_conditions import unexpected_rows
 from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.lib.validation import (
     ENGINE_PANDAS,
@@ -404,3 +405,37 @@ def test_sql_and_pandas_agree(outcomes, exp_type: str, c: Case):
     )
     diffs = _differences(sql, pandas)
     assert not diffs, f"{exp_type}({c.kwargs}) differs between engines:\n" + "\n".join(diffs)
+
+
+# --- quarantine: the rows a check fails are the rows GX counts ---------------------------------
+
+ROW_LEVEL_CASES = [
+    (t, c)
+    for t, c in ALL_CASES
+    if unexpected_rows(ExpectationSpec("x", t, c.kwargs, "ERROR", ""), TABLE) is not None
+]
+
+
+def test_row_level_cases_cover_every_row_level_type_the_suites_use():
+    row_level = {t for t, _ in ROW_LEVEL_CASES}
+    assert row_level == {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_match_regex",
+        "expect_column_values_to_be_unique",
+        "expect_column_values_to_be_between",
+        "expect_column_values_to_be_in_set",
+        "expect_compound_columns_to_be_unique",
+    }
+
+
+@pytest.mark.parametrize(
+    ("exp_type", "c"), [pytest.param(t, c, id=f"{t}-{c.name}") for t, c in ROW_LEVEL_CASES]
+)
+def test_quarantined_rows_are_the_rows_gx_counts(edge_warehouse, outcomes, exp_type, c: Case):
+    """Quarantine moves exactly the rows GX's SQL engine counted as unexpected (and GX's
+    pandas engine, where the two agree); a difference would publish bad rows or lose good ones."""
+    sql, _ = outcomes[_check_name(exp_type, c)]
+    condition = unexpected_rows(ExpectationSpec("x", exp_type, c.kwargs, "ERROR", ""), TABLE)
+    ((rows,),) = edge_warehouse.query(f"select count(*) from {TABLE} where {condition}").values
+    assert rows == sql.unexpected_count, f"{exp_type}({c.kwargs}): {condition}"
+    assert (rows == 0) == sql.passed
