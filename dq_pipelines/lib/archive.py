@@ -2,6 +2,7 @@
 
 A file is copied to `<archive>/<source>/<hash[:2]>/<hash><suffix>` before anything reads it, and
 recorded in the `dq_manifest` table with its status: `loaded`, `rejected` (with the reason),
+`held` (parsed, but its audit kept it out of the raw table; see publish.py),
 or `replaced` (a corrected re-delivery of the same batch superseded it). Identical content is
 stored once, so a re-delivery of the same bytes is recognised and not loaded twice.
 """

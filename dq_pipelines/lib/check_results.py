@@ -1,7 +1,11 @@
-"""Check outcomes as Dagster check results: one metadata layout for every kind of check."""
+"""Check outcomes as Dagster checks: their specs, and one result layout for every kind of check."""
+
+from collections.abc import Iterable, Iterator
 
 import dagster as dg
 
+from dq_pipelines.lib.project import Project
+from dq_pipelines.lib.suites import SuiteSpec
 from dq_pipelines.lib.validation import CheckOutcome, json_safe
 
 SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
@@ -34,3 +38,31 @@ def to_check_result(asset: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
         severity=SEVERITY[outcome.severity],
         metadata=metadata,
     )
+
+
+def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckSpec]:
+    """One Dagster check per expectation of a suite, on the suite's asset."""
+    return [
+        dg.AssetCheckSpec(
+            name=e.check_name,
+            asset=suite.asset,
+            blocking=project.is_blocking(suite.asset, e.severity),
+            description=e.description or f"{e.type}({e.kwargs})",
+            metadata={
+                "severity": e.severity,
+                "expectation_type": e.type,
+                "suite_file": suite.path.name,
+            },
+        )
+        for e in suite.expectations
+    ]
+
+
+def selected_results(
+    context: dg.AssetExecutionContext, asset: str, outcomes: Iterable[CheckOutcome]
+) -> Iterator[dg.AssetCheckResult]:
+    """The results of the checks this run selected (a run may select a subset of them)."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    for outcome in outcomes:
+        if outcome.check_name in selected:
+            yield to_check_result(asset, outcome)

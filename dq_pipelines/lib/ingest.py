@@ -1,7 +1,8 @@
-"""Loading a source's delivery files into its raw table with DuckDB's own readers.
+"""Loading a source's delivery files with DuckDB's own readers, staged for audit.
 
 Nothing is lost on the way: every file is archived first; a file that cannot be parsed is
 rejected with the reason, kept in the archive for replay, and leaves the raw table as it was.
+A parsed delivery is staged; publish.py decides what of it reaches the raw table.
 """
 
 import difflib
@@ -21,6 +22,7 @@ from dq_pipelines.lib.archive import (
 )
 from dq_pipelines.lib.contracts import SourceContract
 from dq_pipelines.lib.formats import parse_expression
+from dq_pipelines.lib.publish import HELD, Publication, Staged, stage
 
 
 class DeliveryError(ValueError):
@@ -67,13 +69,14 @@ def choose_delivery(
 
 @dataclass(frozen=True)
 class IngestOutcome:
-    status: str  # loaded, duplicate (same bytes already loaded) or rejected
+    status: str  # staged (for audit), duplicate (same bytes already loaded) or rejected
     load_id: str
     delivery_date: date
     files: tuple[ArchivedFile, ...]
     row_count: int | None = None
     reason: str | None = None
     delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
+    staged: Staged | None = None
 
 
 def _plain_reason(error: duckdb.Error) -> str:
@@ -133,19 +136,20 @@ def inspect_delivery(
     return Inspection(None, tuple(columns))
 
 
-def ingest_delivery(
+def stage_delivery(
     conn: duckdb.DuckDBPyConnection,
     contract: SourceContract,
     delivery_date: date,
     files: list[Path],
     archive_root: Path,
     load_id: str,
+    run_id: str,
     force: bool = False,
 ) -> IngestOutcome:
-    """Archive the files, then load them into the raw table, unless rejected or already loaded.
+    """Archive the files, then stage them for audit (publish.py), unless rejected or loaded.
 
-    The table is replaced in one transaction with the manifest update, so downstream readers
-    see the previous load or this one, never half of it.
+    A rejected delivery is recorded in the manifest here; a staged one is recorded when its
+    publication is decided (`record_publication`), in the same transaction.
     """
     archived = tuple(archive_file(archive_root, contract.name, f) for f in files)
     current = loaded_hashes(conn, contract.name)
@@ -169,24 +173,49 @@ def ingest_delivery(
         ]
     )
     names = [[str(a.archive_path), a.original_name] for a in archived]
-    conn.begin()
-    try:
-        conn.execute(
-            f"""create or replace table {contract.raw_table} as
-                select {columns}, ?::date as _delivery_date, m.name[2] as _source_file,
-                       ?::varchar as _load_id
-                from read_csv(?, header = true, all_varchar = true, filename = true,
-                              delim = ?) as r
-                join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
-            [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
-        )
-        mark_replaced(conn, contract.name, {a.file_hash for a in archived})
-        record(conn, list(archived), delivery_date, load_id, "loaded")
-        (rows,) = conn.execute(f"select count(*) from {contract.raw_table}").fetchone()
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    staged = stage(
+        conn,
+        contract.raw_table,
+        run_id,
+        f"""select {columns}, ?::date as _delivery_date, m.name[2] as _source_file,
+                   ?::varchar as _load_id
+            from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?) as r
+            join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
+        [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
+    )
     return IngestOutcome(
-        "loaded", load_id, delivery_date, archived, row_count=rows, delivered_columns=seen.columns
+        "staged", load_id, delivery_date, archived, row_count=staged.rows,
+        delivered_columns=seen.columns, staged=staged,
+    )  # fmt: skip
+
+
+def record_publication(
+    conn: duckdb.DuckDBPyConnection,
+    outcome: IngestOutcome,
+    publication: Publication,
+    run_id: str,
+) -> None:
+    """The manifest and load records of a staged delivery, once its publication is decided.
+
+    Runs inside the publication's transaction: the raw table, the manifest and dq_loads
+    change together. A held delivery stays `held` in the manifest (archived, replayable); a
+    published one supersedes the source's earlier loads.
+    """
+    files = list(outcome.files)
+    if publication.status == HELD:
+        record(conn, files, outcome.delivery_date, outcome.load_id, "held", publication.reason)
+        return
+    source = files[0].source
+    mark_replaced(conn, source, {f.file_hash for f in files})
+    record(conn, files, outcome.delivery_date, outcome.load_id, "loaded")
+    conn.execute(
+        "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
+        [
+            outcome.load_id,
+            source,
+            outcome.delivery_date,
+            [f.original_name for f in files],
+            outcome.row_count,
+            run_id,
+        ],
     )

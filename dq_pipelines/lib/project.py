@@ -78,6 +78,17 @@ class Project:
     def feeds_training(self, asset: str) -> bool:
         return asset in self.ancestors(MODEL_ASSET)
 
+    def source_of(self, asset: str) -> SourceContract | None:
+        """The one source an asset is built from (None if it reads several, or none)."""
+        tables = self.ancestors(asset) | {asset}
+        sources = [c for c in self.contracts.values() if c.raw_table in tables]
+        return sources[0] if len(sources) == 1 else None
+
+    def max_quarantine_share(self, asset: str) -> float | None:
+        """Quarantine applies to a source's rows, so to assets built from one source only."""
+        source = self.source_of(asset)
+        return source.max_quarantine_share if source else None
+
     def is_blocking(self, asset: str, severity: str) -> bool:
         """ERROR checks on assets that feed training block it; everything else informs."""
         return severity == "ERROR" and self.feeds_training(asset)

@@ -30,6 +30,12 @@ def raw_schema(contract: SourceContract) -> TableSchema:
     return {c.name: "VARCHAR" for c in contract.columns} | parsed | RAW_LINEAGE_COLUMNS
 
 
+def create_table_sql(table: str, schema: TableSchema) -> str:
+    """DDL for an empty table with this schema (kept if it exists)."""
+    columns = ", ".join(f'"{name}" {type_}' for name, type_ in schema.items())
+    return f'create table if not exists "{table}" ({columns})'
+
+
 def infer_schemas(
     contracts: Iterable[SourceContract], models: Mapping[str, SqlModel]
 ) -> dict[str, TableSchema]:
@@ -38,8 +44,7 @@ def infer_schemas(
     with duckdb.connect(":memory:") as conn:
         for contract in contracts:
             schemas[contract.raw_table] = raw_schema(contract)
-            cols = ", ".join(f'"{n}" {t}' for n, t in schemas[contract.raw_table].items())
-            conn.execute(f"create table {contract.raw_table} ({cols})")
+            conn.execute(create_table_sql(contract.raw_table, schemas[contract.raw_table]))
         for model in models.values():
             try:
                 conn.execute(f"create table {model.name} as {model.sql} limit 0")

@@ -29,6 +29,16 @@ _CHECK_META_KEY = "dq_check"
 
 
 @dataclass(frozen=True)
+class TableRef:
+    table: str
+    schema: str = "main"
+
+    @property
+    def sql(self) -> str:
+        return f'"{self.schema}"."{self.table}"'
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     check_name: str
     passed: bool
@@ -144,20 +154,29 @@ def _sql_reason(result) -> str | None:
     return None
 
 
-def validate_table(suite: SuiteSpec, warehouse: DuckDBWarehouse) -> list[CheckOutcome]:
-    """Validate a warehouse table in one pass; one outcome per expectation, in suite order."""
+def validate_table(
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, table: str | None = None, schema: str = "main"
+) -> list[CheckOutcome]:
+    """Validate a warehouse table (default: the suite's asset) in one pass.
+
+    One outcome per expectation, in suite order. `schema` lets a staged copy be audited
+    before it is published (see publish.py).
+    """
     specs = list(suite.expectations)
     if not specs:
         return []
+    where = TableRef(table or suite.asset, schema)
     if suite.engine == ENGINE_PANDAS:
-        df = warehouse.read_table(suite.asset)
+        df = warehouse.query(f"select * from {where.sql}")
         return _validate_pandas(suite.asset, specs, df, "suite meta.engine is 'pandas'")
     from dq_pipelines.lib.gx_duckdb import DuckDBDatasource  # noqa: F401 - registers add_duckdb
 
     gx_log, warnings = logging.getLogger("great_expectations"), _GXWarnings()
     gx_log.addHandler(warnings)
     try:
-        results = warehouse.wait_for_lock(lambda: _validate_in_duckdb(suite, warehouse, specs))
+        results = warehouse.wait_for_lock(
+            lambda: _validate_in_duckdb(suite, warehouse, specs, where)
+        )
     finally:
         gx_log.removeHandler(warnings)
     outcomes: dict[str, CheckOutcome] = {}
@@ -171,12 +190,12 @@ def validate_table(suite: SuiteSpec, warehouse: DuckDBWarehouse) -> list[CheckOu
         else:
             fallback[spec.check_name] = "; ".join([reason, *sorted(set(warnings.messages))])
     if fallback:
-        outcomes |= _pandas_fallback(suite, warehouse, fallback)
+        outcomes |= _pandas_fallback(suite, warehouse, fallback, where)
     return [outcomes[spec.check_name] for spec in specs]
 
 
 def _validate_in_duckdb(
-    suite: SuiteSpec, warehouse: DuckDBWarehouse, specs: list[ExpectationSpec]
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, specs: list[ExpectationSpec], where: TableRef
 ) -> dict[str, Any]:
     # NullPool: no connection outlives its query, so the DuckDB file is free for the next step
     # (DuckDB refuses a second in-process connection configured differently from an open one).
@@ -189,7 +208,9 @@ def _validate_in_duckdb(
         },
     )
     batch = (
-        datasource.add_table_asset(suite.asset, table_name=suite.asset)
+        # A query asset, not a table asset: GX 1.24 drops a table asset's schema from some
+        # metric queries, and audits read the staged copy in the dq_audit schema.
+        datasource.add_query_asset(suite.asset, query=f"select * from {where.sql}")
         .add_batch_definition_whole_table("all")
         .get_batch()
     )
@@ -197,16 +218,16 @@ def _validate_in_duckdb(
 
 
 def _pandas_fallback(
-    suite: SuiteSpec, warehouse: DuckDBWarehouse, reasons: dict[str, str]
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, reasons: dict[str, str], where: TableRef
 ) -> dict[str, CheckOutcome]:
     """Re-run the expectations SQL could not compute, fetching only the columns they name."""
     specs = [e for e in suite.expectations if e.check_name in reasons]
     columns = sorted({c for e in specs for c in e.columns})
     if all(e.columns for e in specs):
         quoted = ", ".join(f'"{c}"' for c in columns)
-        df = warehouse.query(f'select {quoted} from "{suite.asset}"')
+        df = warehouse.query(f"select {quoted} from {where.sql}")
     else:
-        df = warehouse.read_table(suite.asset)
+        df = warehouse.query(f"select * from {where.sql}")
     done = _validate_pandas(suite.asset, specs, df, "")
     return {
         o.check_name: replace(o, details=o.details | {"engine_reason": reasons[o.check_name]})

@@ -36,6 +36,15 @@ OPS_DDL = (
         source varchar, column_name varchar, delivery_date date, load_id varchar,
         dominant_format varchar, dominant_share double, accepted_share double, passed boolean,
         profiled_at timestamp)""",
+    # Write-audit-publish (publish.py): every decision, and the rows it kept out of the tables.
+    """create table if not exists dq_publications (
+        asset varchar, run_id varchar, status varchar, staged_rows bigint,
+        published_rows bigint, quarantined_rows bigint, failing_share double,
+        max_quarantine_share double, reason varchar, decided_at timestamp)""",
+    """create table if not exists dq_quarantine (
+        asset varchar, load_id varchar, delivery_date date, row_number bigint,
+        failed_checks varchar[], reason varchar, row_data json, run_id varchar,
+        quarantined_at timestamp, released_at timestamp, released_by_run varchar)""",
     """create table if not exists dq_alerts (
         alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
         severity varchar, run_id varchar, status varchar, destination varchar, text varchar,

@@ -33,3 +33,53 @@ def evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
 
 def materialized(result) -> set[str]:
     return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def rows_accounted(warehouse, source: str, day: date) -> dict[str, int | str]:
+    """Where every row of a source's newest delivery attempt for `day` is now.
+
+    Nothing is lost when the delivered rows are all in the raw table or its quarantine, and
+    the raw table's rows of that load are all in the staging table or its quarantine (a
+    rejected file cannot be counted: it is kept whole in the archive instead).
+    """
+    attempt = warehouse.query(
+        "select load_id, status, list(archive_path order by original_name) as files "
+        "from dq_manifest where source = ? and delivery_date = ? group by all "
+        "order by max(arrived_at) desc limit 1",
+        [source, day],
+    ).iloc[0]
+    files = list(attempt["files"])
+    assert all(Path(f).exists() for f in files), "an archived file is missing"
+    if attempt["status"] == "rejected":
+        return {"status": "rejected", "archived_files": len(files)}
+    load = attempt["load_id"]
+
+    def count(sql: str) -> int:
+        return int(warehouse.query(sql, [load]).iloc[0, 0])
+
+    def quarantined(asset: str) -> int:
+        return count(
+            f"select count(*) from dq_quarantine where asset = '{asset}' and load_id = ? "
+            "and released_at is null"
+        )
+
+    return {
+        "status": attempt["status"],
+        "delivered": int(
+            warehouse.query(
+                "select count(*) from read_csv(?, header = true, all_varchar = true)", [files]
+            ).iloc[0, 0]
+        ),
+        "raw": count(f"select count(*) from raw_{source} where _load_id = ?"),
+        "raw_quarantine": quarantined(f"raw_{source}"),
+        "staged": count(f"select count(*) from stg_{source} where _load_id = ?"),
+        "staged_quarantine": quarantined(f"stg_{source}"),
+    }
+
+
+def assert_nothing_lost(warehouse, source: str, day: date) -> dict[str, int | str]:
+    rows = rows_accounted(warehouse, source, day)
+    if rows["status"] != "rejected":
+        assert rows["delivered"] == rows["raw"] + rows["raw_quarantine"], rows
+        assert rows["raw"] == rows["staged"] + rows["staged_quarantine"], rows
+    return rows

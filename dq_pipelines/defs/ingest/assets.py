@@ -1,17 +1,28 @@
-"""raw_<source> assets, one per source contract, with each source's delivery checks."""
+"""raw_<source> assets, one per source contract, with each source's delivery checks.
+
+A raw asset stages each delivery, audits it (its suite, and the format and age checks its
+contract declares) and publishes what passes (publish.py); the checks are its own check specs,
+so they are the same Dagster checks whether they ran on a delivery or on their own.
+"""
 
 import uuid
 from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
+import duckdb
 from pydantic import Field
 
 from dq_pipelines.lib.archive import archived_delivery
-from dq_pipelines.lib.check_results import to_check_result
-from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
-from dq_pipelines.lib.formats import diagnose, profile
-from dq_pipelines.lib.ingest import DeliveryError, LandingZone, choose_delivery, ingest_delivery
+from dq_pipelines.lib.check_results import selected_results, suite_check_specs, to_check_result
+from dq_pipelines.lib.contracts import SourceContract
+from dq_pipelines.lib.delivery_checks import delivery_outcomes
+from dq_pipelines.lib.ingest import (
+    DeliveryError,
+    LandingZone,
+    choose_delivery,
+    record_publication,
+    stage_delivery,
+)
 from dq_pipelines.lib.project import (
     ACCEPTANCE_CHECK,
     AGE_CHECK_SEVERITY,
@@ -22,8 +33,14 @@ from dq_pipelines.lib.project import (
     format_check_name,
     load_project,
 )
+from dq_pipelines.lib.publish import (
+    audit,
+    audit_and_publish,
+    nothing_published,
+    require_published,
+)
 from dq_pipelines.lib.schemas import column_schema
-from dq_pipelines.lib.validation import CheckOutcome
+from dq_pipelines.lib.validation import CheckOutcome, TableRef
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
@@ -38,28 +55,76 @@ class DeliveryConfig(dg.Config):
     )
 
 
+def contract_check_specs(contract: SourceContract, project: Project) -> list[dg.AssetCheckSpec]:
+    """The format and age checks a contract declares, computed on each staged delivery."""
+    raw = contract.raw_table
+    formats = [
+        dg.AssetCheckSpec(
+            name=format_check_name(col.name),
+            asset=raw,
+            blocking=project.is_blocking(raw, FORMAT_CHECK_SEVERITY),
+            description=f"'{col.name}' values are in a format the contract accepts "
+            f"({', '.join(col.formats)}); a change is diagnosed, not just failed.",
+        )
+        for col in contract.formatted_columns
+    ]
+    ages = [
+        dg.AssetCheckSpec(
+            name=age_check_name(col.name),
+            asset=raw,
+            blocking=project.is_blocking(raw, AGE_CHECK_SEVERITY),
+            description=f"The newest '{col.name}' is at most {col.max_age_days} day(s) older "
+            "than the delivery: the data itself is fresh, not only the file.",
+        )
+        for col in contract.columns
+        if col.max_age_days is not None
+    ]
+    return formats + ages
+
+
 def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefinition:
-    @dg.asset(
-        name=contract.raw_table,
-        group_name="ingest",
-        description=f"Delivered '{contract.name}' rows as text, with lineage. "
-        + contract.description,
-        kinds={"duckdb", contract.format},
-        # Evaluated by Dagster's freshness daemon; alert_on_failed_checks reports a FAIL.
-        freshness_policy=dg.FreshnessPolicy.time_window(
-            fail_window=timedelta(days=contract.freshness.max_delivery_lag_days + 1)
-        ),
-        metadata={
-            "contract": str(contract.path.name),
-            "dagster/column_schema": column_schema(project.schemas[contract.raw_table]),
-        },
+    raw = contract.raw_table
+    suite = project.suites.get(raw)
+
+    def contract_checks(conn: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+        return delivery_outcomes(conn, contract, table)
+
+    @dg.multi_asset(
+        name=raw,
+        specs=[
+            dg.AssetSpec(
+                raw,
+                group_name="ingest",
+                description=f"Delivered '{contract.name}' rows as text, with lineage, published "
+                "after their audit. " + contract.description,
+                kinds={"duckdb", contract.format},
+                # Evaluated by Dagster's freshness daemon; alert_on_failed_checks reports a FAIL.
+                freshness_policy=dg.FreshnessPolicy.time_window(
+                    fail_window=timedelta(days=contract.freshness.max_delivery_lag_days + 1)
+                ),
+                metadata={
+                    "contract": str(contract.path.name),
+                    "dagster/column_schema": column_schema(project.schemas[raw]),
+                },
+            )
+        ],
+        check_specs=(suite_check_specs(suite, project) if suite else [])
+        + contract_check_specs(contract, project),
+        can_subset=True,
     )
     def raw_asset(
         context: dg.AssetExecutionContext,
         config: DeliveryConfig,
         duckdb: DuckDBWarehouse,
         landing: LandingZone,
-    ) -> dg.MaterializeResult:
+    ):
+        published = TableRef(raw)
+        if not context.selected_asset_keys:  # checks run on their own: audit what is published
+            require_published(duckdb, raw)
+            yield from selected_results(
+                context, raw, audit(duckdb, suite, published, contract_checks)
+            )
+            return
         requested = date.fromisoformat(config.delivery_date) if config.delivery_date else None
         load_id = f"{contract.name}-{uuid.uuid4().hex[:12]}"
         with duckdb.connect() as conn:
@@ -71,27 +136,16 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                     raise DeliveryError(f"no archived '{contract.name}' delivery for {requested}")
             else:
                 delivery_date, files = choose_delivery(contract, landing.root, requested)
-            outcome = ingest_delivery(
-                conn, contract, delivery_date, files, landing.archive_root, load_id, config.replay
+            outcome = stage_delivery(
+                conn,
+                contract,
+                delivery_date,
+                files,
+                landing.archive_root,
+                load_id,
+                context.run_id,
+                config.replay,
             )
-            if outcome.status == "loaded":
-                conn.execute(
-                    "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
-                    [
-                        load_id,
-                        contract.name,
-                        delivery_date,
-                        [f.original_name for f in outcome.files],
-                        outcome.row_count,
-                        context.run_id,
-                    ],
-                )
-        message = {
-            "loaded": f"loaded {outcome.row_count} rows",
-            "duplicate": f"same content as load {outcome.load_id}: not loaded again",
-            "rejected": f"REJECTED: {outcome.reason}; the raw table is unchanged",
-        }[outcome.status]
-        context.log.info(f"{contract.name} {delivery_date}: {message}")
         metadata: dict[str, dg.RawMetadataValue] = {
             "delivery_status": outcome.status,
             "delivery_date": str(delivery_date),
@@ -99,15 +153,38 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
             "files": [f.original_name for f in outcome.files],
             "archived_as": [str(f.archive_path) for f in outcome.files],
         }
-        if outcome.row_count is not None:
-            metadata["dagster/row_count"] = outcome.row_count
+        if outcome.staged is not None:
+            outcomes, publication = audit_and_publish(
+                duckdb,
+                outcome.staged,
+                suite,
+                contract.max_quarantine_share,
+                context.run_id,
+                contract_checks,
+                on_publish=lambda conn, p: record_publication(conn, outcome, p, context.run_id),
+            )
+            metadata |= publication.metadata()
+            metadata["dagster/row_count"] = publication.published_rows
+            message = f"{outcome.row_count} rows staged; {publication.status}: {publication.reason}"
+        else:  # nothing new to audit: the raw table is unchanged
+            outcomes = (
+                audit(duckdb, suite, published, contract_checks)
+                if duckdb.table_exists(raw)
+                else nothing_published(raw, project.checks)
+            )
+            message = {
+                "duplicate": f"same content as load {outcome.load_id}: not loaded again",
+                "rejected": f"REJECTED: {outcome.reason}; the raw table is unchanged",
+            }[outcome.status]
+        context.log.info(f"{contract.name} {delivery_date}: {message}")
         if outcome.delivered_columns:  # what arrived, for the column-schema-change check
             metadata["dagster/column_schema"] = column_schema(
                 dict.fromkeys(outcome.delivered_columns, "VARCHAR")
             )
         if outcome.reason:
             metadata["rejected_because"] = outcome.reason
-        return dg.MaterializeResult(metadata=metadata)
+        yield dg.MaterializeResult(asset_key=raw, metadata=metadata)
+        yield from selected_results(context, raw, outcomes)
 
     return raw_asset
 
@@ -143,98 +220,6 @@ def build_acceptance_check(contract: SourceContract, project: Project) -> dg.Ass
         return to_check_result(contract.raw_table, outcome)
 
     return acceptance_check
-
-
-def build_format_check(
-    contract: SourceContract, column: ColumnSpec, project: Project
-) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=contract.raw_table,
-        name=format_check_name(column.name),
-        blocking=project.is_blocking(contract.raw_table, FORMAT_CHECK_SEVERITY),
-        description=f"'{column.name}' values are in a format the contract accepts "
-        f"({', '.join(column.formats)}); a change is diagnosed, not just failed.",
-    )
-    def format_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
-        with duckdb.connect() as conn:
-            ((day, load_id),) = conn.execute(
-                f"select max(_delivery_date), max(_load_id) from {contract.raw_table}"
-            ).fetchall()
-            found = profile(conn, contract.raw_table, column.name, column.formats)
-            (previous,) = conn.execute(
-                "select count(distinct delivery_date) from dq_format_profiles "
-                "where source = ? and column_name = ? and passed and delivery_date < ?",
-                [contract.name, column.name, day],
-            ).fetchone()
-            where = f"{contract.name}.{column.name} in delivery {day}"
-            diagnosis = diagnose(found, where, column.formats, contract.min_format_share, previous)
-            conn.execute(
-                "insert into dq_format_profiles values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-                [
-                    contract.name,
-                    column.name,
-                    day,
-                    load_id,
-                    diagnosis.dominant,
-                    diagnosis.dominant_share,
-                    diagnosis.accepted_share,
-                    diagnosis.passed,
-                ],
-            )
-        outcome = CheckOutcome(
-            check_name=format_check_name(column.name),
-            passed=diagnosis.passed,
-            severity=FORMAT_CHECK_SEVERITY,
-            description=diagnosis.message,
-            observed_value=diagnosis.dominant,
-            element_count=found.values,
-            unexpected_count=found.values - found.accepted_matches,
-            unexpected_percent=100 * (1 - diagnosis.accepted_share),
-            details={
-                "format_shares": {
-                    k: v / max(found.values, 1) for k, v in found.matches.items() if v
-                }
-            },
-        )
-        return to_check_result(contract.raw_table, outcome)
-
-    return format_check
-
-
-def build_age_check(
-    contract: SourceContract, column: ColumnSpec, project: Project
-) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=contract.raw_table,
-        name=age_check_name(column.name),
-        blocking=project.is_blocking(contract.raw_table, AGE_CHECK_SEVERITY),
-        description=f"The newest '{column.name}' is at most {column.max_age_days} day(s) older "
-        "than the delivery: the data itself is fresh, not only the file.",
-    )
-    def age_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
-        ((day, newest),) = duckdb.query(
-            f'select max(_delivery_date) as d, max("{column.parsed_name}")::date as n '
-            f"from {contract.raw_table}"
-        ).itertuples(index=False)
-        day = pd.Timestamp(day).date()
-        newest = None if pd.isna(newest) else pd.Timestamp(newest).date()
-        age = (day - newest).days if newest is not None else None
-        outcome = CheckOutcome(
-            check_name=age_check_name(column.name),
-            passed=age is not None and age <= column.max_age_days,
-            severity=AGE_CHECK_SEVERITY,
-            description=(
-                f"{contract.name}.{column.name}: newest value {newest} is {age} day(s) older "
-                f"than delivery {day} (allowed {column.max_age_days})"
-                if age is not None
-                else f"{contract.name}.{column.name}: no parseable value in delivery {day}"
-            ),
-            observed_value=age,
-            details={"max_age_days": column.max_age_days},
-        )
-        return to_check_result(contract.raw_table, outcome)
-
-    return age_check
 
 
 def build_freshness_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
@@ -278,13 +263,6 @@ def ingest() -> dg.Definitions:
         assets=[build_raw_asset(c, project) for c in contracts],
         asset_checks=[build_freshness_check(c, project) for c in contracts]
         + [build_acceptance_check(c, project) for c in contracts]
-        + [build_format_check(c, col, project) for c in contracts for col in c.formatted_columns]
-        + [
-            build_age_check(c, col, project)
-            for c in contracts
-            for col in c.columns
-            if col.max_age_days is not None
-        ]
         + [
             check
             for c in contracts

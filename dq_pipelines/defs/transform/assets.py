@@ -1,33 +1,62 @@
-"""One asset per dbt_like_sql/ file; its upstream assets are the tables its SQL reads."""
+"""One asset per dbt_like_sql/ file; its upstream assets are the tables its SQL reads.
+
+Each model is staged, audited by its suite and published (publish.py): downstream assets never
+read a version whose ERROR checks failed. A model built from one source quarantines that
+source's failing rows within the contract's threshold; one built from several is all or nothing.
+"""
 
 import dagster as dg
 
 from dq_pipelines.lib.automation import gated_eager
+from dq_pipelines.lib.check_results import selected_results, suite_check_specs
 from dq_pipelines.lib.project import Project, load_project
+from dq_pipelines.lib.publish import audit, audit_and_publish, require_published, stage
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.sql_models import SqlModel
+from dq_pipelines.lib.validation import TableRef
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
 def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:
-    @dg.asset(
+    suite = project.suites.get(model.name)
+    max_share = project.max_quarantine_share(model.name)
+
+    @dg.multi_asset(
         name=model.name,
-        group_name="transform",
-        deps=list(model.deps),
-        description=model.description or f"SQL model {model.path.name}",
-        kinds={"duckdb", "sql"},
-        automation_condition=gated_eager(),
-        metadata={
-            "sql_file": str(model.path.relative_to(model.path.parents[1])),
-            "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
-            "dagster/column_schema": column_schema(project.schemas[model.name]),
-        },
+        specs=[
+            dg.AssetSpec(
+                model.name,
+                group_name="transform",
+                deps=list(model.deps),
+                description=model.description or f"SQL model {model.path.name}",
+                kinds={"duckdb", "sql"},
+                automation_condition=gated_eager(),
+                metadata={
+                    "sql_file": str(model.path.relative_to(model.path.parents[1])),
+                    "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
+                    "dagster/column_schema": column_schema(project.schemas[model.name]),
+                },
+            )
+        ],
+        check_specs=suite_check_specs(suite, project) if suite else [],
+        can_subset=True,
     )
-    def sql_asset(duckdb: DuckDBWarehouse) -> dg.MaterializeResult:
+    def sql_asset(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse):
+        if not context.selected_asset_keys:  # checks run on their own: audit what is published
+            require_published(duckdb, model.name)
+            yield from selected_results(
+                context, model.name, audit(duckdb, suite, TableRef(model.name))
+            )
+            return
         with duckdb.connect() as conn:
-            conn.execute(f"create or replace table {model.name} as {model.sql}")
-            (rows,) = conn.execute(f"select count(*) from {model.name}").fetchone()
-        return dg.MaterializeResult(metadata={"dagster/row_count": rows})
+            staged = stage(conn, model.name, context.run_id, model.sql)
+        outcomes, publication = audit_and_publish(duckdb, staged, suite, max_share, context.run_id)
+        context.log.info(f"{model.name}: {publication.status}: {publication.reason}")
+        yield dg.MaterializeResult(
+            asset_key=model.name,
+            metadata={"dagster/row_count": publication.published_rows} | publication.metadata(),
+        )
+        yield from selected_results(context, model.name, outcomes)
 
     return sql_asset
 

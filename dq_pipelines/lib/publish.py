@@ -1,0 +1,353 @@
+"""Write, audit, publish: a new version of a table is checked before anyone can read it.
+
+Dagster writes an asset before its checks run, so a failing check would leave bad rows in the
+table downstream assets read. Here an asset instead
+1. stages the new version in the `dq_audit` schema, under a name of its own run,
+2. audits the staged copy (its suite, and any other checks the asset computes),
+3. publishes it to the table downstream assets read, in one transaction:
+   - `published`: no ERROR check failed; every row is published.
+   - `partial`: only row-level ERROR expectations failed (see row_conditions), on at most the
+     share of rows the source's contract allows (`quarantine.max_share`): the failing rows go
+     to `dq_quarantine` with the checks they failed, the others are published.
+   - `held`: anything else. The table keeps its previous version; every staged row of a source's
+     delivery goes to `dq_quarantine` (failing rows with their checks), so nothing is lost.
+     Assets built from several sources have no quarantine: they are rebuilt from what their
+     sources published.
+Every decision is a row in `dq_publications`. Quarantined rows are never deleted; publishing a
+later load of the same delivery (a replay after a fix) marks them released.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import duckdb
+
+from dq_pipelines.lib.project import DeclaredCheck
+from dq_pipelines.lib.row_conditions import sql_literal, unexpected_rows
+from dq_pipelines.lib.suites import SuiteSpec
+from dq_pipelines.lib.validation import CheckOutcome, TableRef, validate_table
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+AUDIT_SCHEMA = "dq_audit"
+PUBLISHED, PARTIAL, HELD = "published", "partial", "held"
+HELD_CHECK = "delivery_held"  # what a held row that failed no check itself is quarantined for
+
+
+@dataclass(frozen=True)
+class Staged:
+    asset: str
+    ref: TableRef
+    rows: int
+    columns: tuple[str, ...]
+
+    @property
+    def sql(self) -> str:
+        return self.ref.sql
+
+
+def stage(
+    conn: duckdb.DuckDBPyConnection,
+    asset: str,
+    run_id: str,
+    select_sql: str,
+    params: Sequence[Any] = (),
+) -> Staged:
+    """Write the new version of `asset` to the audit schema, named for this run.
+
+    Per-run names mean two overlapping runs never audit or publish each other's rows.
+    """
+    ref = TableRef(f"{asset}__{run_id.replace('-', '')[:12]}", AUDIT_SCHEMA)
+    conn.execute(f"create schema if not exists {AUDIT_SCHEMA}")
+    conn.execute(f"create or replace table {ref.sql} as {select_sql}", list(params))
+    ((rows,),) = conn.execute(f"select count(*) from {ref.sql}").fetchall()
+    columns = tuple(d[0] for d in conn.execute(f"select * from {ref.sql} limit 0").description)
+    return Staged(asset, ref, rows, columns)
+
+
+@dataclass(frozen=True)
+class Publication:
+    asset: str
+    status: str  # PUBLISHED, PARTIAL or HELD
+    staged_rows: int
+    published_rows: int
+    quarantined_rows: int
+    max_share: float | None  # None: the asset has no quarantine (built from several sources)
+    reason: str
+    failing_rows: int = 0
+    quarantined_by_check: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def failing_share(self) -> float:
+        return self.failing_rows / self.staged_rows if self.staged_rows else 0.0
+
+    def metadata(self) -> dict[str, Any]:
+        """What the materialization says about the publication."""
+        return {
+            "publication": self.status,
+            "publication_reason": self.reason,
+            "staged_rows": self.staged_rows,
+            "published_rows": self.published_rows,
+            "quarantined_rows": self.quarantined_rows,
+            "failing_share": round(self.failing_share, 6),
+            **({"max_quarantine_share": self.max_share} if self.max_share is not None else {}),
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    status: str
+    reason: str
+
+
+def decide(
+    failed_errors: Sequence[str],
+    row_level: set[str],
+    failing_rows: int,
+    staged_rows: int,
+    max_share: float | None,
+) -> Decision:
+    """Publish, quarantine or hold, from the ERROR checks that failed on the staged rows."""
+    if not failed_errors:
+        return Decision(PUBLISHED, "no ERROR check failed")
+    whole_table = [c for c in failed_errors if c not in row_level]
+    if whole_table:
+        return Decision(HELD, f"{', '.join(whole_table)} failed (a statement about all rows)")
+    share = failing_rows / staged_rows if staged_rows else 1.0
+    said = f"{failing_rows} of {staged_rows} rows ({share:.2%}) failed {', '.join(failed_errors)}"
+    if max_share is None:
+        return Decision(HELD, f"{said}; this asset has no quarantine (several sources)")
+    if share <= max_share:
+        return Decision(PARTIAL, f"{said}: quarantined, at most the {max_share:.2%} allowed")
+    return Decision(HELD, f"{said}: more than the {max_share:.2%} the contract allows")
+
+
+def _failing_rows(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, conditions: dict[str, str]
+) -> dict[str, int]:
+    """Mark each staged row that fails a row-level check (temp table _dq_failing)."""
+    labels = ", ".join(
+        f"case when {cond} then {sql_literal(name)} end" for name, cond in conditions.items()
+    )
+    where = " or ".join(f"({cond})" for cond in conditions.values()) or "false"
+    conn.execute(
+        f"""create or replace temp table _dq_failing as
+            select rowid as row_no,
+                   list_filter([{labels or "null"}], lambda x: x is not null) as checks
+            from {staged.sql} where {where}"""
+    )
+    counts = conn.execute(
+        "select check_name, count(*) from (select unnest(checks) as check_name from _dq_failing) "
+        "group by all"
+    ).fetchall()
+    return dict(counts)
+
+
+def _lineage(staged: Staged, column: str) -> str:
+    return f's."{column}"' if column in staged.columns else "null"
+
+
+def _quarantine(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str, reason: str, everything: bool
+) -> int:
+    """Copy failing rows (or, when held, all rows) to dq_quarantine, with what they failed."""
+    join = "left join" if everything else "join"
+    conn.execute(
+        f"""insert into dq_quarantine
+            select ?, {_lineage(staged, "_load_id")}, {_lineage(staged, "_delivery_date")},
+                   s.rowid, coalesce(f.checks, [{sql_literal(HELD_CHECK)}]), ?, to_json(s), ?,
+                   now(), null, null
+            from {staged.sql} s {join} _dq_failing f on s.rowid = f.row_no""",
+        [staged.asset, reason, run_id],
+    )
+    ((moved,),) = conn.execute(
+        "select count(*) from dq_quarantine where asset = ? and run_id = ?",
+        [staged.asset, run_id],
+    ).fetchall()
+    return moved
+
+
+def _release(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> None:
+    """Rows quarantined from earlier loads of the deliveries just published are released."""
+    if not {"_load_id", "_delivery_date"} <= set(staged.columns):
+        return
+    conn.execute(
+        f"""update dq_quarantine set released_at = now(), released_by_run = ?
+            where asset = ? and released_at is null and run_id <> ?
+              and delivery_date in (select distinct _delivery_date from {staged.sql})
+              and load_id not in (select distinct _load_id from {staged.sql})""",
+        [run_id, staged.asset, run_id],
+    )
+
+
+def publish(
+    conn: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    outcomes: Sequence[CheckOutcome],
+    suite: SuiteSpec | None,
+    max_share: float | None,
+    run_id: str,
+    on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
+) -> Publication:
+    """Decide from the audit, then publish, quarantine or hold in one transaction.
+
+    `on_publish` runs inside the transaction (e.g. the landing manifest's update), so the
+    table and the records about it change together or not at all.
+    """
+    specs = {e.check_name: e for e in suite.expectations} if suite else {}
+    failed = [o.check_name for o in outcomes if not o.passed and o.severity == "ERROR"]
+    conditions = {
+        name: cond
+        for name in failed
+        if name in specs and (cond := unexpected_rows(specs[name], staged.sql)) is not None
+    }
+    by_check = _failing_rows(conn, staged, conditions)
+    ((failing,),) = conn.execute("select count(*) from _dq_failing").fetchall()
+    decision = decide(failed, set(conditions), failing, staged.rows, max_share)
+    conn.begin()
+    try:
+        published = 0
+        if decision.status != HELD:
+            conn.execute(
+                f'create or replace table "{staged.asset}" as select * from {staged.sql} '
+                "where rowid not in (select row_no from _dq_failing)"
+            )
+            ((published,),) = conn.execute(f'select count(*) from "{staged.asset}"').fetchall()
+            _release(conn, staged, run_id)
+        quarantined = 0
+        if max_share is not None and (failing or decision.status == HELD):
+            everything = decision.status == HELD
+            quarantined = _quarantine(conn, staged, run_id, decision.reason, everything)
+        publication = Publication(
+            staged.asset,
+            decision.status,
+            staged.rows,
+            published,
+            quarantined,
+            max_share,
+            decision.reason,
+            failing,
+            by_check,
+        )
+        conn.execute(
+            "insert into dq_publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [
+                staged.asset,
+                run_id,
+                publication.status,
+                staged.rows,
+                published,
+                quarantined,
+                publication.failing_share,
+                max_share,
+                decision.reason,
+            ],
+        )
+        if on_publish is not None:
+            on_publish(conn, publication)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    finally:
+        conn.execute(f"drop table if exists {staged.sql}")
+    return publication
+
+
+def as_reported(outcomes: Sequence[CheckOutcome], publication: Publication) -> list[CheckOutcome]:
+    """The audit's outcomes, saying what the publication did about each failure.
+
+    A failure whose rows were quarantined while the rest was published is reported as a WARN
+    (the published table holds none of those rows), with the counts; a held publication keeps
+    its ERROR failures and says the table was not updated.
+    """
+    reported = []
+    for o in outcomes:
+        if o.passed or o.severity != "ERROR":
+            reported.append(o)
+            continue
+        moved = publication.quarantined_by_check.get(o.check_name, 0)
+        facts = {"publication": publication.status, "quarantined_rows": moved}
+        if publication.status == PARTIAL:
+            note = (
+                f"{moved} row(s) quarantined; {publication.published_rows} of "
+                f"{publication.staged_rows} rows published ({publication.reason})"
+            )
+            reported.append(_with(o, note, facts, severity="WARN"))
+        else:
+            note = f"not published, the table keeps its previous version ({publication.reason})"
+            reported.append(_with(o, note, facts))
+    return reported
+
+
+def _with(outcome: CheckOutcome, note: str, facts: dict[str, Any], **changes: Any) -> CheckOutcome:
+    note = note[0].upper() + note[1:]
+    description = f"{outcome.description} {note}" if outcome.description else note
+    return replace(outcome, description=description, details=outcome.details | facts, **changes)
+
+
+# Checks an asset computes itself on a table (given as SQL), beside its GX suite.
+TableChecks = Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]]
+
+
+def require_published(warehouse: DuckDBWarehouse, asset: str) -> None:
+    """Checks run on their own read the published table; say so if there is none yet."""
+    if not warehouse.table_exists(asset):
+        raise NothingPublishedError(
+            f"{asset} has never been published: materialize it before running its checks alone"
+        )
+
+
+class NothingPublishedError(RuntimeError):
+    """Checks were run on their own for an asset that has no published version."""
+
+
+def nothing_published(asset: str, checks: Iterable[DeclaredCheck]) -> list[CheckOutcome]:
+    """Outcomes for an asset that has never published a version: nothing to check is a fail."""
+    return [
+        CheckOutcome(
+            check_name=c.name,
+            passed=False,
+            severity=c.severity,
+            description=f"{asset} has never been published: there is nothing to check yet",
+        )
+        for c in checks
+        if c.asset == asset
+    ]
+
+
+def audit(
+    warehouse: DuckDBWarehouse,
+    suite: SuiteSpec | None,
+    table: TableRef,
+    table_checks: TableChecks | None = None,
+) -> list[CheckOutcome]:
+    """Every check of an asset on one copy of its table: staged, or published."""
+    outcomes: list[CheckOutcome] = []
+    if table_checks is not None:
+        with warehouse.connect() as conn:
+            outcomes += table_checks(conn, table.sql)
+    if suite is not None:
+        outcomes += validate_table(suite, warehouse, table.table, table.schema)
+    return outcomes
+
+
+def audit_and_publish(
+    warehouse: DuckDBWarehouse,
+    staged: Staged,
+    suite: SuiteSpec | None,
+    max_share: float | None,
+    run_id: str,
+    table_checks: TableChecks | None = None,
+    on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
+) -> tuple[list[CheckOutcome], Publication]:
+    """Audit a staged table, publish what passes, and report each check as published."""
+    try:
+        outcomes = audit(warehouse, suite, staged.ref, table_checks)
+    except BaseException:
+        with warehouse.connect() as conn:
+            conn.execute(f"drop table if exists {staged.sql}")
+        raise
+    with warehouse.connect() as conn:
+        publication = publish(conn, staged, outcomes, suite, max_share, run_id, on_publish)
+    return as_reported(outcomes, publication), publication

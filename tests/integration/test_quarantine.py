@@ -1,0 +1,156 @@
+"""Write-audit-publish and quarantine-or-block, through the real definitions.
+
+A delivery whose failing rows stay within its contract's `quarantine.max_share` publishes the
+rest and quarantines the failing rows; above it, the delivery is held and the published table
+keeps its previous version. Either way every delivered row can be found.
+"""
+
+import dagster as dg
+import pytest
+from pipeline_support import (
+    CLEAN_DAY,
+    FAULTY_DAY,
+    assert_nothing_lost,
+    deliver,
+    evaluations,
+    materialized,
+    run_job,
+)
+
+from dq_pipelines.lib.project import MODEL_ASSET, TRAINING_SET, load_project
+from dq_pipelines.lib.sample_data import Faults
+
+pytestmark = pytest.mark.slow
+KNOWN = (
+    "select count(*) as n from {table} where category not in "
+    "('chairs', 'desks', 'lamps', 'sofas', 'beds', 'tables', 'shelves', 'rugs')"
+)
+
+
+def _publication(warehouse, asset: str, run_id: str):
+    return warehouse.query(
+        "select * from dq_publications where asset = ? and run_id = ?", [asset, run_id]
+    ).iloc[0]
+
+
+def test_contracts_declare_the_quarantine_threshold():
+    shares = {c.name: c.max_quarantine_share for c in load_project().contracts.values()}
+    assert shares == {"catalog": 0.01, "labels": 0.01, "feedback": 0.02}
+    assert load_project().max_quarantine_share("stg_catalog") == 0.01
+    assert load_project().max_quarantine_share(TRAINING_SET) is None  # several sources
+
+
+def test_few_failing_rows_are_quarantined_and_the_rest_published(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.005))
+    result = run_job(defs, instance)
+
+    check = evaluations(result)["stg_catalog.category__in_set"]
+    moved = check.metadata["quarantined_rows"].value
+    assert not check.passed and check.severity.value == "WARN"  # informs; training still runs
+    assert moved == check.metadata["unexpected_count"].value > 0
+    assert "quarantined" in check.metadata["description"].value
+    publication = _publication(warehouse, "stg_catalog", result.run_id)
+    assert publication["status"] == "partial"
+    assert publication["quarantined_rows"] == moved
+    assert publication["published_rows"] == publication["staged_rows"] - moved
+    assert warehouse.query(KNOWN.format(table="stg_catalog"))["n"].item() == 0
+    quarantine = warehouse.query(
+        "select failed_checks, load_id, row_data->>'category' as category from dq_quarantine "
+        "where asset = 'stg_catalog'"
+    )
+    assert len(quarantine) == moved
+    assert quarantine["failed_checks"].map(list).tolist() == [["category__in_set"]] * moved
+    loaded = warehouse.query("select distinct _load_id from stg_catalog")["_load_id"].tolist()
+    assert quarantine["load_id"].unique().tolist() == loaded
+    assert {MODEL_ASSET, TRAINING_SET} <= materialized(result) and result.success
+    rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert rows["staged_quarantine"] == moved and rows["status"] == "loaded"
+
+
+def test_too_many_failing_rows_hold_the_delivery_and_block_training(
+    defs, instance, project_env, warehouse
+):
+    deliver(project_env, CLEAN_DAY)
+    clean = run_job(defs, instance)
+    clean_load = warehouse.query("select distinct _load_id from stg_catalog")["_load_id"].item()
+    deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.03))
+    result = run_job(defs, instance)
+
+    check = evaluations(result)["stg_catalog.category__in_set"]
+    assert not check.passed and check.severity.value == "ERROR" and check.blocking
+    assert check.metadata["publication"].value == "held"
+    description = check.metadata["description"].value
+    assert "Not published" in description and "more than the 1.00%" in description
+    publication = _publication(warehouse, "stg_catalog", result.run_id)
+    assert (publication["status"], publication["published_rows"]) == ("held", 0)
+    # The published table still holds the clean delivery; the new one is all in quarantine.
+    assert warehouse.query("select distinct _load_id from stg_catalog")["_load_id"].tolist() == [
+        clean_load
+    ]
+    held = warehouse.query(
+        "select count(*) filter (where list_contains(failed_checks, 'category__in_set')) as bad,"
+        " count(*) filter (where failed_checks = ['delivery_held']) as good, count(*) as n "
+        "from dq_quarantine where asset = 'stg_catalog'"
+    ).iloc[0]
+    assert held["bad"] == check.metadata["unexpected_count"].value
+    assert held["bad"] + held["good"] == held["n"] == publication["staged_rows"]
+    assert MODEL_ASSET not in materialized(result) and not result.success
+    assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert clean.success
+
+
+def test_a_manual_downstream_run_reads_only_published_data(defs, instance, project_env, warehouse):
+    """Selecting only training_set after a held delivery rebuilds it from the last published
+    staging tables: the held rows never reach it."""
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.2))
+    assert not run_job(defs, instance).success
+    job = defs.resolve_implicit_global_asset_job_def().get_subset(
+        asset_selection={dg.AssetKey(TRAINING_SET)}
+    )
+    manual = job.execute_in_process(instance=instance, raise_on_error=False)
+    assert TRAINING_SET in materialized(manual)
+    assert warehouse.query(KNOWN.format(table="stg_catalog"))["n"].item() == 0
+    assert (
+        warehouse.query(
+            "select count(*) as n from training_set where vendor_category not in "
+            "('chairs', 'desks', 'lamps', 'sofas', 'beds', 'tables', 'shelves', 'rugs')"
+        )["n"].item()
+        == 0
+    )
+
+
+def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
+    defs, instance, project_env, warehouse, tmp_path, monkeypatch
+):
+    """The epoch-date switch holds the catalog (every updated_at unparseable); once the
+    contract accepts epoch seconds, replaying the archived delivery publishes it and releases
+    the held rows, which stay in the quarantine table, marked."""
+    from test_landing import REPLAY, _fixed_definitions
+
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
+    drifted = run_job(defs, instance)
+    held = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert held["staged_quarantine"] == held["delivered"] and held["staged"] == 0
+
+    fixed = _fixed_definitions(
+        tmp_path, monkeypatch, ("formats: [dd/mm/yyyy]", "formats: [dd/mm/yyyy, epoch_s]")
+    )
+    replayed = run_job(fixed, instance, run_config=REPLAY)
+    assert replayed.success
+    released = warehouse.query(
+        "select count(*) as n, count(released_at) as released, any_value(released_by_run) as by "
+        "from dq_quarantine where asset = 'stg_catalog' and run_id = ?",
+        [drifted.run_id],
+    ).iloc[0]
+    assert released["n"] == released["released"] == held["delivered"]  # kept, and released
+    assert released["by"] == replayed.run_id
+    after = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert after["staged"] == after["delivered"] and after["staged_quarantine"] == 0
