@@ -28,6 +28,9 @@ def test_parse_contract_and_find_deliveries(tmp_path):
     assert contract.raw_table == "raw_things"
     assert contract.column_names == ("id", "n")
     assert contract.freshness.severity == "ERROR"
+    assert contract.max_quarantine_share == 0.0  # by default, any failing row holds a delivery
+    with_share = parse_contract(_contract(tmp_path, GOOD + "quarantine: {max_share: 0.02}\n"))
+    assert with_share.max_quarantine_share == 0.02
     landing = tmp_path / "landing"
     for day in ("2026-01-02", "2026-01-01", "not-a-date"):
         (landing / "things" / day).mkdir(parents=True)
@@ -47,6 +50,9 @@ def test_parse_contract_and_find_deliveries(tmp_path):
         (GOOD.replace("severity: error", "severity: loud"), "freshness.severity"),
         (GOOD.replace("  n: {type: integer}\n", "  n: {}\n"), "column 'n' needs at least a 'type'"),
         ("name: things\npath_pattern: 'x/{delivery_date}'\n", "missing required key 'columns'"),
+        (GOOD + "quarantine: {max_share: 1.5}\n", "quarantine.max_share must be a share"),
+        (GOOD + "quarantine: {max_share: lots}\n", "quarantine.max_share must be a share"),
+        (GOOD + "quarantine: [0.1]\n", "quarantine.max_share must be a share"),
     ],
 )
 def test_bad_contracts_name_the_file_and_the_problem(tmp_path, text, problem):
