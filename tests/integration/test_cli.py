@@ -49,13 +49,16 @@ def test_generate_rejects_bad_input_clearly(tmp_path, args, message):
 
 
 @pytest.mark.slow
-def test_demo_reports_both_deliveries(project_env, monkeypatch):
+def test_demo_reports_each_delivery(project_env, monkeypatch):
     monkeypatch.setenv("DAGSTER_HOME", str(project_env / "dagster_home"))
     result = CliRunner().invoke(main, ["demo", "--products", "300"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "== clean delivery 2026-11-27" in out and "checks: 38 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-26" in out and "checks: 38 passed, 0 failed" in out
     assert "training: RAN -> model" in out
+    dirty = out.split("== slightly dirty delivery 2026-11-27")[1].split("== faulty")[0]
+    assert "PARTIAL stg_catalog: 298 of 300 rows published, 2 quarantined" in dirty
+    assert "training: RAN -> model" in dirty
     assert "== faulty delivery 2026-11-28" in out
     assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
     assert "training: BLOCKED" in out

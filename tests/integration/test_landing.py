@@ -4,7 +4,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pipeline_support import CLEAN_DAY, FAULTY_DAY, N_PRODUCTS, deliver, evaluations, run_job
+from pipeline_support import (
+    CLEAN_DAY,
+    FAULTY_DAY,
+    N_PRODUCTS,
+    assert_nothing_lost,
+    deliver,
+    evaluations,
+    run_job,
+)
 
 from dq_pipelines.lib import layout
 from dq_pipelines.lib.project import load_project
@@ -104,6 +112,7 @@ def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
     rejected = manifest[manifest["status"] == "rejected"]
     assert len(rejected) == 1 and reason in rejected["reason"].item()
     assert Path(rejected["archive_path"].item()).read_bytes() == original
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["status"] == "rejected"
 
 
 def test_the_same_bytes_delivered_again_are_not_loaded_twice(
@@ -122,6 +131,7 @@ def test_the_same_bytes_delivered_again_are_not_loaded_twice(
     assert raw["delivery_status"].value == "duplicate"
     loads = warehouse.query("select source, count(*) as n from dq_loads group by source")
     assert loads.set_index("source")["n"].to_dict() == {"catalog": 1, "labels": 2, "feedback": 2}
+    assert_nothing_lost(warehouse, "catalog", CLEAN_DAY)
 
 
 def test_a_corrected_redelivery_replaces_the_earlier_load(defs, instance, project_env, warehouse):
@@ -133,6 +143,7 @@ def test_a_corrected_redelivery_replaces_the_earlier_load(defs, instance, projec
     assert statuses == ["replaced", "loaded"]
     bad = warehouse.query("select count(*) as n from stg_catalog where price < 0.01")
     assert bad["n"].item() == 0
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 
 
 def test_replay_after_a_contract_fix_loads_the_archived_delivery(
@@ -158,6 +169,7 @@ def test_replay_after_a_contract_fix_loads_the_archived_delivery(
     assert evaluations(replayed)["raw_catalog.delivery_accepted"].passed
     assert _manifest(warehouse)["status"].tolist() == ["loaded"]
     assert warehouse.query("select count(*) as n from raw_catalog")["n"].item() == N_PRODUCTS
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 
 
 def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(

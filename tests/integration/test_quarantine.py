@@ -6,6 +6,7 @@ keeps its previous version. Either way every delivered row can be found.
 """
 
 import dagster as dg
+import pandas as pd
 import pytest
 from pipeline_support import (
     CLEAN_DAY,
@@ -101,6 +102,33 @@ def test_too_many_failing_rows_hold_the_delivery_and_block_training(
     assert MODEL_ASSET not in materialized(result) and not result.success
     assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
     assert clean.success
+
+
+def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
+    defs, instance, project_env, warehouse
+):
+    """Four prices with a decimal comma (0.5%) fail raw_catalog.price__is_decimal: they are
+    quarantined at the raw layer and never reach stg_catalog."""
+    deliver(project_env, FAULTY_DAY)
+    path = project_env / "landing" / "catalog" / str(FAULTY_DAY) / "catalog.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[[3, 50, 400, 700], "price"] = "12,50"
+    frame.to_csv(path, index=False)
+
+    result = run_job(defs, instance)
+    check = evaluations(result)["raw_catalog.price__is_decimal"]
+    assert not check.passed and check.severity.value == "WARN"
+    assert check.metadata["quarantined_rows"].value == 4
+    assert check.metadata["engine"].value == "pandas"  # the regex fallback quarantines too
+    prices = warehouse.query(
+        "select row_data->>'price' as price, row_number from dq_quarantine "
+        "where asset = 'raw_catalog' order by row_number"
+    )
+    assert prices["price"].tolist() == ["12,50"] * 4
+    assert prices["row_number"].tolist() == [3, 50, 400, 700]
+    rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert (rows["raw_quarantine"], rows["staged"]) == (4, rows["delivered"] - 4)
+    assert result.success
 
 
 def test_a_manual_downstream_run_reads_only_published_data(defs, instance, project_env, warehouse):
