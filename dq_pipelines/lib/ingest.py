@@ -104,7 +104,8 @@ class Inspection:
 def inspect_delivery(
     conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
 ) -> Inspection:
-    """Read the delivery's header and rows as the contract says, and report what is wrong."""
+    """Check the delivery's bytes and header against the contract (its rows are read once, by
+    stage_delivery, which reports what goes wrong there)."""
     for f in files:
         if f.size_bytes == 0:
             return Inspection(f"{f.original_name} is empty (0 bytes)")
@@ -116,7 +117,6 @@ def inspect_delivery(
     try:
         relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
         columns = relation.columns
-        ((rows,),) = relation.aggregate("count(*)").fetchall()
     except duckdb.Error as e:
         return Inspection(_plain_reason(e))
     missing = [c for c in contract.column_names if c not in columns]
@@ -131,8 +131,6 @@ def inspect_delivery(
         hint = f" ({'; '.join(hints)})" if hints else ""
         problem = f"declared column(s) {missing} are missing; the file has {columns}{hint}"
         return Inspection(problem, tuple(columns))
-    if rows == 0:
-        return Inspection("the file has a header but no data rows", tuple(columns))
     return Inspection(None, tuple(columns))
 
 
@@ -159,12 +157,36 @@ def stage_delivery(
             "duplicate", current[archived[0].file_hash], delivery_date, archived,
             delivered_columns=seen.columns,
         )  # fmt: skip
-    if seen.problem:
-        record(conn, list(archived), delivery_date, load_id, "rejected", seen.problem)
+    problem, staged = seen.problem, None
+    if problem is None:
+        try:
+            staged = _stage_rows(conn, contract, delivery_date, archived, load_id, run_id)
+        except duckdb.Error as e:  # the header parsed, a later line did not
+            problem = _plain_reason(e)
+    if staged is not None and staged.rows == 0:
+        conn.execute(f"drop table {staged.sql}")
+        problem = "the file has a header but no data rows"
+    if problem is not None:
+        record(conn, list(archived), delivery_date, load_id, "rejected", problem)
         return IngestOutcome(
-            "rejected", load_id, delivery_date, archived, reason=seen.problem,
+            "rejected", load_id, delivery_date, archived, reason=problem,
             delivered_columns=seen.columns,
         )  # fmt: skip
+    return IngestOutcome(
+        "staged", load_id, delivery_date, archived, row_count=staged.rows,
+        delivered_columns=seen.columns, staged=staged,
+    )  # fmt: skip
+
+
+def _stage_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    delivery_date: date,
+    archived: tuple[ArchivedFile, ...],
+    load_id: str,
+    run_id: str,
+) -> Staged:
+    """Read the delivery's rows, as text plus typed date columns and lineage, into staging."""
     columns = ", ".join(
         [f'r."{c}"' for c in contract.column_names]
         + [
@@ -173,7 +195,7 @@ def stage_delivery(
         ]
     )
     names = [[str(a.archive_path), a.original_name] for a in archived]
-    staged = stage(
+    return stage(
         conn,
         contract.raw_table,
         run_id,
@@ -183,10 +205,6 @@ def stage_delivery(
             join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
         [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
     )
-    return IngestOutcome(
-        "staged", load_id, delivery_date, archived, row_count=staged.rows,
-        delivered_columns=seen.columns, staged=staged,
-    )  # fmt: skip
 
 
 def record_publication(
