@@ -182,3 +182,19 @@ def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
     assert released["by"] == replayed.run_id
     after = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
     assert after["staged"] == after["delivered"] and after["staged_quarantine"] == 0
+
+
+def test_checks_run_on_their_own_audit_the_published_table(defs, instance, project_env, warehouse):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    checks_only = dg.define_asset_job(
+        "stg_catalog_checks", selection=dg.AssetSelection.checks_for_assets("stg_catalog")
+    )
+    result = run_job(dg.Definitions.merge(defs, dg.Definitions(jobs=[checks_only])), instance,
+                     "stg_catalog_checks")  # fmt: skip
+    assert result.success and not materialized(result)
+    names = {e.check_name for e in result.get_asset_check_evaluations() if e.passed}
+    assert names == {e.check_name for e in load_project().suites["stg_catalog"].expectations}
+    # Nothing was staged or published by a checks-only run.
+    assert warehouse.query("select count(*) as n from dq_publications where run_id = ?",
+                           [result.run_id])["n"].item() == 0  # fmt: skip
