@@ -1,7 +1,10 @@
-"""A real HTTP server on 127.0.0.1 that answers like Slack's webhook and chat.postMessage APIs.
+"""A real HTTP server on 127.0.0.1 that answers like Slack's webhook, chat.postMessage and
+chat.update APIs.
 
 Tests drive the real slack-sdk clients against it, so requests cross a real socket and the
-sdk's own request building, error handling and retries are exercised.
+sdk's own request building, error handling and retries are exercised. Like Slack, it gives every
+bot message its own ts, answers posts with the channel's ID, and edits a message only when
+addressed by that ID (chat.update does not accept a channel name).
 """
 
 import contextlib
@@ -24,6 +27,18 @@ class RecordedRequest:
 
 
 @dataclass(frozen=True)
+class Posted:
+    """A delivered post: its body, and the ts Slack gave it (None through a webhook)."""
+
+    ts: str | None
+    body: dict
+
+    @property
+    def thread_ts(self) -> str | None:
+        return self.body.get("thread_ts")
+
+
+@dataclass(frozen=True)
 class _Reply:
     status: int
     content_type: str
@@ -36,12 +51,15 @@ class SlackStub:
     """Context manager; the server is listening as soon as the object exists."""
 
     token: str = "xoxb-test-token"
+    channel_id: str = "C123"
 
     def __init__(self, token: str = "xoxb-test-token") -> None:
         self.token = token
         self.requests: list[RecordedRequest] = []
-        self._messages: list[dict] = []
-        self._failures: list[_Reply] = []
+        self._posts: list[Posted] = []
+        self._updates: list[dict] = []
+        self._next_ts = 100  # ts 1700000000.000100, then .000101, ...
+        self._failures: list[tuple[str | None, _Reply]] = []  # (only this path, reply)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -63,8 +81,10 @@ class SlackStub:
         count: int = 1,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
+        path: str | None = None,
     ) -> None:
-        """The next `count` requests, whatever their path, fail with this status, body and headers.
+        """The next `count` requests fail with this status, body and headers: whatever their
+        path, or only requests to `path` (e.g. "/api/chat.update") if given.
 
         Each failure first stalls for `delay` seconds: longer than the client's timeout, it is a
         timeout (the client gives up; nothing is delivered). A refused connection needs no
@@ -72,12 +92,21 @@ class SlackStub:
         """
         reply = _Reply(status, "text/plain", body, dict(headers or {}), delay)
         with self._lock:
-            self._failures.extend([reply] * count)
+            self._failures.extend([(path, reply)] * count)
 
     def messages(self) -> list[dict]:
         """Bodies of posts Slack would have delivered (webhook or chat.postMessage)."""
+        return [p.body for p in self.posts()]
+
+    def posts(self) -> list[Posted]:
+        """Posts Slack would have delivered, with their ts; a reply's body has its thread_ts."""
         with self._lock:
-            return list(self._messages)
+            return list(self._posts)
+
+    def updates(self) -> list[dict]:
+        """Bodies of the chat.update calls Slack would have applied, oldest first."""
+        with self._lock:
+            return list(self._updates)
 
     def close(self) -> None:
         if self._closed:
@@ -97,17 +126,22 @@ class SlackStub:
         """Records the request and answers it."""
         with self._lock:
             self.requests.append(RecordedRequest(path, headers, body or {}))
-            if self._failures:
-                return self._failures.pop(0)
+            for i, (only, reply) in enumerate(self._failures):
+                if only in (None, path):
+                    del self._failures[i]
+                    return reply
         if path.startswith("/services/"):
             if body is None:
                 return _Reply(400, "text/plain", "invalid_payload")
             if not body.get("text") and not body.get("blocks"):
                 return _Reply(400, "text/plain", "no_text")
-            self._deliver(body)
+            self._deliver(body, ts=None)
             return _Reply(200, "text/plain", "ok")
         if path == "/api/chat.postMessage":
             answer = self._chat_post_message(headers, body)
+            return _Reply(200, "application/json", json.dumps(answer))
+        if path == "/api/chat.update":
+            answer = self._chat_update(headers, body)
             return _Reply(200, "application/json", json.dumps(answer))
         return _Reply(404, "text/plain", "not found")
 
@@ -120,13 +154,36 @@ class SlackStub:
             return {"ok": False, "error": "channel_not_found"}
         if not body.get("text") and not body.get("blocks"):
             return {"ok": False, "error": "no_text"}
-        self._deliver(body)
-        message = {"text": body.get("text", "")}
-        return {"ok": True, "channel": "C123", "ts": "1700000000.000100", "message": message}
-
-    def _deliver(self, body: dict) -> None:
         with self._lock:
-            self._messages.append(body)
+            ts = f"1700000000.{self._next_ts:06d}"
+            self._next_ts += 1
+        self._deliver(body, ts)
+        message = {"text": body.get("text", ""), "ts": ts}
+        return {"ok": True, "channel": self.channel_id, "ts": ts, "message": message}
+
+    def _chat_update(self, headers: dict, body: dict | None) -> dict:
+        if headers.get("authorization") != f"Bearer {self.token}":
+            return {"ok": False, "error": "invalid_auth"}
+        if body is None or not body.get("ts"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if body.get("channel") != self.channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        if not body.get("text") and not body.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        with self._lock:
+            if body["ts"] not in {p.ts for p in self._posts}:
+                return {"ok": False, "error": "message_not_found"}
+            self._updates.append(body)
+        return {
+            "ok": True,
+            "channel": self.channel_id,
+            "ts": body["ts"],
+            "text": body.get("text", ""),
+        }
+
+    def _deliver(self, body: dict, ts: str | None) -> None:
+        with self._lock:
+            self._posts.append(Posted(ts, body))
 
 
 def _parse_body(raw: bytes, content_type: str) -> dict | None:

@@ -2,6 +2,9 @@
 
 Every alert is recorded in `dq_alerts`, keyed by its check evaluation, whatever happens to it:
 - `sent`: posted to Slack.
+- `grouped`: not posted, because its check was already failing and the group's message was
+  posted, or is waiting to be, through an incoming webhook, which can neither reply in a thread
+  nor edit a message (see below).
 - `stored`: Slack was not configured when the alert was raised; it is logged and kept. It stays
   stored: configuring Slack later does not flood the channel with old news.
 - `failed`: Slack was configured but the post did not get through. The alert sensor retries
@@ -10,6 +13,14 @@ Every alert is recorded in `dq_alerts`, keyed by its check evaluation, whatever 
 An alert is posted only while its row is absent or `failed`, so no tick, nor a sensor that lost
 its cursor, posts it twice. (A process killed between Slack accepting a post and the row being
 written would post that one alert again: Slack offers no idempotency key to prevent it.)
+
+Consecutive failures of one check form a group (`dq_alert_groups`): a failure joins its check's
+open group, or opens one whose id is its alert's; a passing evaluation closes it. With a bot
+token, the group's first posted alert is a channel message (its `slack_ts` is the group's) and
+every later one a reply in its thread, after which the channel message is edited to say for how
+many runs in a row the check has failed. Whether an alert starts the thread or replies in it is
+decided when it is posted, so a group's first alert retried after an outage still starts it. A
+group whose first alerts were stored or failed starts its thread with the first one posted.
 
 Values of columns marked `sensitive` in a source contract never reach an alert: the samples of
 a check on such a column are masked, and counts are shown instead.
@@ -22,9 +33,15 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import dagster as dg
+import duckdb
 
 from dq_pipelines.lib.project import Project
-from dq_pipelines.lib.slack import SlackDeliveryError, SlackNotConfiguredError, SlackNotifier
+from dq_pipelines.lib.slack import (
+    SlackDeliveryError,
+    SlackMessage,
+    SlackNotConfiguredError,
+    SlackNotifier,
+)
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 RETRY_BATCH = 50  # failed alerts retried per tick, oldest first
@@ -45,8 +62,9 @@ _SHOWN = (
 _COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list", "column_set")
 _COLUMNS = (
     "alert_id, created_at, asset, check_name, severity, run_id, status, destination, text, "
-    "blocks, error, attempts, last_attempt_at"
+    "blocks, error, attempts, last_attempt_at, group_id, slack_ts"
 )
+_RUN_LINE = "Run: "  # CheckAlert.text() ends with this and the run's link
 
 
 @dataclass(frozen=True)
@@ -77,7 +95,7 @@ class CheckAlert:
             f"({self.severity}{', blocking' if self.blocking else ''})",
             *(f"- {k}: {_fmt(v)}" for k, v in self.facts.items()),
             self.blocked_text,
-            f"Run: {self.run_url}",
+            f"{_RUN_LINE}{self.run_url}",
         ]
         return "\n".join(lines)
 
@@ -214,11 +232,31 @@ def alert_for(
     )
 
 
+@dataclass(frozen=True)
+class AlertGroup:
+    """Consecutive failures of one check, and the Slack thread they go to, if it has one."""
+
+    group_id: str
+    last_run_id: str
+    slack_ts: str | None
+
+
 class _Outcome(NamedTuple):
     status: str
     destination: str
     error: str | None
     attempted: bool
+    message: SlackMessage | None = None  # Slack's answer, when sent
+    thread_ts: str | None = None  # the thread it was posted in
+
+    @property
+    def slack_ts(self) -> str | None:
+        return self.message.ts if self.message else None
+
+    @property
+    def started_thread(self) -> bool:
+        """A channel message posted with the bot token, which can be a group's thread."""
+        return self.slack_ts is not None and self.thread_ts is None
 
 
 class AlertOutbox:
@@ -238,46 +276,87 @@ class AlertOutbox:
         self.log = log
         self.unavailable: str | None = None  # why Slack is skipped for the rest of this tick
 
+    def checks_with_open_groups(self) -> set[tuple[str, str]]:
+        """(asset, check_name) of every check whose failures are being grouped now."""
+        with self.warehouse.connect() as conn:
+            rows = conn.execute(
+                "select asset, check_name from dq_alert_groups where closed_at is null"
+            ).fetchall()
+        return {(asset, check_name) for asset, check_name in rows}
+
+    def open_group(self, asset: str, check_name: str) -> AlertGroup | None:
+        """The group the check's next failure joins, if it is failing."""
+        return self._group_where(
+            "asset = ? and check_name = ? and closed_at is null", [asset, check_name]
+        )
+
+    def close_group(self, group_id: str) -> None:
+        """The group's check passed: its next failure opens a new group."""
+        with self.warehouse.connect() as conn:
+            conn.execute(
+                "update dq_alert_groups set closed_at = ? where group_id = ? and closed_at is null",
+                [_now(), group_id],
+            )
+
     def retry_failed(self, limit: int = RETRY_BATCH) -> list[str]:
         """Post failed alerts again, oldest first; returns the new status of each one tried."""
         if not self.slack.is_configured:
             return []
         with self.warehouse.connect() as conn:
             rows = conn.execute(
-                "select alert_id, text, blocks from dq_alerts where status = 'failed' "
+                "select alert_id, group_id, text, blocks from dq_alerts where status = 'failed' "
                 "order by created_at, alert_id limit ?",
                 [limit],
             ).fetchall()
         statuses = []
-        for alert_id, text, blocks in rows:
-            outcome = self._post(alert_id, text, json.loads(blocks) if blocks else None)
+        for alert_id, group_id, text, blocks in rows:
+            group = self._group_where("group_id = ?", [group_id]) if group_id else None
+            outcome = self._post(alert_id, text, json.loads(blocks) if blocks else None, group)
             if not outcome.attempted:
                 break
             with self.warehouse.connect() as conn:
+                conn.begin()
                 conn.execute(
                     "update dq_alerts set status = ?, destination = ?, error = ?, "
-                    "attempts = attempts + 1, last_attempt_at = ? "
+                    "attempts = attempts + 1, last_attempt_at = ?, slack_ts = ? "
                     "where alert_id = ? and status = 'failed'",
-                    [outcome.status, outcome.destination, outcome.error, _now(), alert_id],
+                    [
+                        outcome.status,
+                        outcome.destination,
+                        outcome.error,
+                        _now(),
+                        outcome.slack_ts,
+                        alert_id,
+                    ],
                 )
+                _claim_thread(conn, group_id, outcome)
+                conn.commit()
+            self._update_thread_parent(group_id, outcome)
             statuses.append(outcome.status)
         return statuses
 
     def deliver(self, alert: CheckAlert) -> str:
-        """Post a new alert and record it; returns its status, or 'duplicate' if recorded."""
+        """Post a new alert in its check's group and record it; returns its status, or
+        'duplicate' if it is recorded already (then its group is left as it is)."""
         with self.warehouse.connect() as conn:
             seen = conn.execute(
                 "select 1 from dq_alerts where alert_id = ?", [alert.alert_id]
             ).fetchone()
-        if seen:  # sent, stored, or failed and so already retried by retry_failed
+        if seen:  # sent, grouped, stored, or failed and so already retried by retry_failed
             return "duplicate"
+        group = self.open_group(alert.asset, alert.check_name)
+        group_id = group.group_id if group else alert.alert_id
         text, blocks = alert.text(), alert.blocks()
-        outcome = self._post(alert.alert_id, text, blocks)
+        if group and self._already_posted_by_webhook(group):
+            outcome = _Outcome("grouped", self.slack.destination(), None, False)
+        else:
+            outcome = self._post(alert.alert_id, text, blocks, group)
         now = _now()
         with self.warehouse.connect() as conn:
+            conn.begin()
             conn.execute(
                 f"insert or replace into dq_alerts ({_COLUMNS}) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     alert.alert_id,
                     now,
@@ -292,23 +371,133 @@ class AlertOutbox:
                     outcome.error,
                     int(outcome.attempted),
                     now if outcome.attempted else None,
+                    group_id,
+                    outcome.slack_ts,
                 ],
             )
+            if group:
+                conn.execute(
+                    "update dq_alert_groups set failures = failures + 1, last_run_id = ? "
+                    "where group_id = ?",
+                    [alert.run_id, group_id],
+                )
+            else:
+                conn.execute(
+                    "insert into dq_alert_groups "
+                    "(group_id, asset, check_name, opened_at, last_run_id, failures) "
+                    "values (?, ?, ?, ?, ?, 1)",
+                    [group_id, alert.asset, alert.check_name, now, alert.run_id],
+                )
+            _claim_thread(conn, group_id, outcome)
+            conn.commit()
+        self._update_thread_parent(group_id, outcome)
         return outcome.status
 
-    def _post(self, alert_id: str, text: str, blocks: list[dict] | None) -> _Outcome:
+    def _group_where(self, condition: str, params: list[Any]) -> AlertGroup | None:
+        with self.warehouse.connect() as conn:
+            row = conn.execute(
+                f"select group_id, last_run_id, slack_ts from dq_alert_groups where {condition}",
+                params,
+            ).fetchone()
+        return AlertGroup(*row) if row else None
+
+    def _already_posted_by_webhook(self, group: AlertGroup) -> bool:
+        """Through a webhook a group gets one message: a later failure is only recorded once
+        one of the group's alerts was posted, or is waiting in the outbox to be."""
+        if self.slack.threads or not self.slack.is_configured:
+            return False
+        with self.warehouse.connect() as conn:
+            posted = conn.execute(
+                "select 1 from dq_alerts where group_id = ? and status in ('sent', 'failed') "
+                "limit 1",
+                [group.group_id],
+            ).fetchone()
+        return posted is not None
+
+    def _post(
+        self, alert_id: str, text: str, blocks: list[dict] | None, group: AlertGroup | None
+    ) -> _Outcome:
+        """Posts in the group's thread when it has one and the bot token can reply there."""
         if self.unavailable:
             return _Outcome("failed", self.slack.destination(), self.unavailable, False)
+        thread_ts = group.slack_ts if group and self.slack.threads else None
         try:
-            return _Outcome("sent", self.slack.post(text, blocks), None, True)
+            message = self.slack.send(text, blocks, thread_ts)
         except SlackNotConfiguredError as e:
             self.log.warning(f"{e}; alert kept in dq_alerts:\n{text}")
             return _Outcome("stored", "dq_alerts table (Slack not configured)", None, False)
         except SlackDeliveryError as e:
-            if e.unavailable:
-                self.unavailable = f"not attempted: Slack was unavailable earlier this tick ({e})"
+            self._note_outage(e)
             self.log.error(f"alert {alert_id} could not be delivered ({e}); kept in dq_alerts")
             return _Outcome("failed", self.slack.destination(), str(e), True)
+        return _Outcome("sent", message.destination, None, True, message, thread_ts)
+
+    def _update_thread_parent(self, group_id: str | None, outcome: _Outcome) -> None:
+        """After a reply in a group's thread, edit the thread's channel message to say for how
+        many runs in a row the check has failed, linking the latest. An edit that fails is
+        logged, not retried: the group's next reply edits the message again."""
+        message = outcome.message
+        if not (group_id and message and message.channel and outcome.thread_ts):
+            return
+        edited = self._edited_parent(group_id, outcome.thread_ts)
+        if edited is None:
+            return
+        try:
+            self.slack.update(message.channel, outcome.thread_ts, *edited)
+        except SlackDeliveryError as e:
+            self._note_outage(e)
+            self.log.warning(f"could not edit the Slack message of alert group {group_id}: {e}")
+
+    def _edited_parent(self, group_id: str, thread_ts: str) -> tuple[str, list[dict]] | None:
+        """Text and blocks of the thread's channel message: its alert as first posted, with the
+        group's failure count and a link to its latest run."""
+        with self.warehouse.connect() as conn:
+            row = conn.execute(
+                "select g.failures, parent.text, parent.blocks, latest.text "
+                "from dq_alert_groups g "
+                "join dq_alerts parent on parent.group_id = g.group_id and parent.slack_ts = ? "
+                "join dq_alerts latest "
+                "on latest.group_id = g.group_id and latest.run_id = g.last_run_id "
+                "where g.group_id = ?",
+                [thread_ts, group_id],
+            ).fetchone()
+        if row is None:  # only if the tables were edited by hand
+            return None
+        failures, text, blocks, latest_text = row
+        run_url = _run_url(latest_text)
+        note = {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"Failing for *{failures}* consecutive runs, last run: <{run_url}>",
+                }
+            ],
+        }
+        parent_blocks = json.loads(blocks)
+        return (
+            f"{text}\nFailing for {failures} consecutive runs, last run: {run_url}",
+            [*parent_blocks[:1], note, *parent_blocks[1:]],
+        )
+
+    def _note_outage(self, e: SlackDeliveryError) -> None:
+        if e.unavailable:
+            self.unavailable = f"not attempted: Slack was unavailable earlier this tick ({e})"
+
+
+def _claim_thread(conn: duckdb.DuckDBPyConnection, group_id: str | None, outcome: _Outcome) -> None:
+    """A channel message posted with the bot token becomes its group's thread, unless the group
+    has one already."""
+    if group_id and outcome.started_thread:
+        conn.execute(
+            "update dq_alert_groups set slack_ts = ? where group_id = ? and slack_ts is null",
+            [outcome.slack_ts, group_id],
+        )
+
+
+def _run_url(text: str) -> str:
+    """The run link an alert's text ends with (see CheckAlert.text)."""
+    return text.rpartition(f"\n{_RUN_LINE}")[2]
 
 
 def _now() -> datetime:

@@ -1,5 +1,8 @@
 """Slack delivery for data-quality alerts: an incoming webhook, or a bot token plus channel.
 
+Only the bot token (the Web API) can reply in a thread or edit a message it posted; an incoming
+webhook can only post to its channel.
+
 Transient trouble (429 with Retry-After, 5xx, timeouts, refused or reset connections) is retried
 by slack-sdk's own retry handlers, a bounded number of times; what still fails is raised as
 SlackDeliveryError, and the alert outbox (lib/alerts.py) tries again on a later sensor tick.
@@ -10,6 +13,8 @@ logs, the Dagster UI and the dq_alerts table.
 
 import random
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from http.client import HTTPException
 from urllib.error import URLError
 
@@ -28,6 +33,7 @@ from slack_sdk.http_retry import (
     RetryState,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
@@ -56,6 +62,16 @@ class SlackDeliveryError(RuntimeError):
     def __init__(self, message: str, unavailable: bool) -> None:
         super().__init__(message)
         self.unavailable = unavailable
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A delivered message. A bot token's post is identified by its channel ID and ts, which
+    thread replies and updates need; an incoming webhook answers with neither."""
+
+    destination: str
+    channel: str | None = None
+    ts: str | None = None
 
 
 def _set(value: str | None) -> str | None:
@@ -148,21 +164,61 @@ class SlackNotifier(dg.ConfigurableResource):
             return f"Slack channel {channel if is_id else '#' + channel.lstrip('#')} (bot token)"
         return "not configured"
 
+    @property
+    def threads(self) -> bool:
+        """Posts go through the bot token, so they can start threads and be edited later."""
+        return not _set(self.webhook_url) and bool(_set(self.bot_token) and _set(self.channel))
+
     def post(self, text: str, blocks: list[dict] | None = None) -> str:
-        """Send one message; returns destination(). The webhook wins when both are configured."""
+        """Send one message; returns destination(). send() also returns the message's id."""
+        return self.send(text, blocks).destination
+
+    def send(
+        self, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
+    ) -> SlackMessage:
+        """Send one message, as a reply in thread `thread_ts` if given (bot token only).
+
+        The webhook wins when both are configured.
+        """
         if _set(self.webhook_url):
+            if thread_ts:
+                raise ValueError("an incoming webhook cannot reply in a thread")
             self._post_webhook(text, blocks)
-        elif _set(self.bot_token) and _set(self.channel):
-            self._post_bot(text, blocks)
-        elif _set(self.bot_token):
-            raise SlackNotConfiguredError("Slack bot_token is set but channel is missing")
-        elif _set(self.channel):
-            raise SlackNotConfiguredError("Slack channel is set but bot_token is missing")
-        else:
+            return SlackMessage(self.destination())
+        self._require_bot()
+        response = self._call_api(
+            "chat.postMessage",
+            lambda client: client.chat_postMessage(
+                channel=_set(self.channel), text=text, blocks=blocks, thread_ts=thread_ts
+            ),
+        )
+        return SlackMessage(self.destination(), response.get("channel"), response.get("ts"))
+
+    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+        """Replace the text and blocks of a message the bot posted.
+
+        `channel` is the channel ID its post was answered with: chat.update, unlike
+        chat.postMessage, does not accept a channel name.
+        """
+        if not self.threads:
             raise SlackNotConfiguredError(
-                "Slack is not configured: set webhook_url, or bot_token and channel"
+                "editing a message needs a bot token and channel (a webhook cannot edit)"
             )
-        return self.destination()
+        self._call_api(
+            "chat.update",
+            lambda client: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+        )
+
+    def _require_bot(self) -> None:
+        if _set(self.bot_token) and _set(self.channel):
+            return
+        if _set(self.bot_token):
+            raise SlackNotConfiguredError("Slack bot_token is set but channel is missing")
+        if _set(self.channel):
+            raise SlackNotConfiguredError("Slack channel is set but bot_token is missing")
+        raise SlackNotConfiguredError(
+            "Slack is not configured: set webhook_url, or bot_token and channel"
+        )
 
     def _retry_handlers(self) -> list[RetryHandler]:
         """slack-sdk's handlers share one attempt counter, so max_retries bounds them together."""
@@ -190,7 +246,8 @@ class SlackNotifier(dg.ConfigurableResource):
                 unavailable=_transient(response.status_code),
             )
 
-    def _post_bot(self, text: str, blocks: list[dict] | None) -> None:
+    def _call_api(self, method: str, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+        """One Web API call with the bot token, its failures as SlackDeliveryError."""
         base_url = _set(self.api_base_url) or DEFAULT_API_BASE_URL
         client = WebClient(
             token=_set(self.bot_token),
@@ -199,12 +256,12 @@ class SlackNotifier(dg.ConfigurableResource):
             retry_handlers=self._retry_handlers(),
         )
         try:
-            client.chat_postMessage(channel=_set(self.channel), text=text, blocks=blocks)
+            return call(client)
         except SlackApiError as e:
             data = e.response.data if isinstance(e.response.data, dict) else {}
             reason = data.get("error") or "unexpected response"
             raise self._error(
-                f"Slack chat.postMessage failed (HTTP {e.response.status_code}): {reason}",
+                f"Slack {method} failed (HTTP {e.response.status_code}): {reason}",
                 unavailable=_transient(e.response.status_code),
             ) from None
         except _TRANSPORT_ERRORS as e:

@@ -10,7 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_stub import SlackStub
 
-from dq_pipelines.lib.slack import SlackDeliveryError, SlackNotConfiguredError, SlackNotifier
+from dq_pipelines.lib.slack import (
+    SlackDeliveryError,
+    SlackMessage,
+    SlackNotConfiguredError,
+    SlackNotifier,
+)
 
 TEXT = "Check `orders_not_null` failed on asset orders"
 BLOCKS = [
@@ -303,3 +308,67 @@ def test_bot_env_var_config_through_dagster(
     (request,) = slack_stub.requests
     assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
     assert request.body["channel"] == "#ml-dq"
+
+
+def test_bot_send_answers_the_message_id_and_replies_in_its_thread(slack_stub: SlackStub) -> None:
+    slack = bot(slack_stub)
+
+    parent = slack.send(TEXT, BLOCKS)
+    reply = slack.send("still failing", thread_ts=parent.ts)
+
+    assert parent == SlackMessage("Slack channel #ml-dq (bot token)", "C123", parent.ts)
+    assert reply.ts is not None and reply.ts != parent.ts
+    first, second = slack_stub.posts()
+    assert (first.ts, first.thread_ts) == (parent.ts, None)
+    assert "thread_ts" not in first.body  # a channel message, not a reply
+    assert (second.ts, second.thread_ts) == (reply.ts, parent.ts)
+
+
+def test_webhook_send_has_no_message_id_and_cannot_reply_in_a_thread(
+    slack_stub: SlackStub,
+) -> None:
+    slack = SlackNotifier(webhook_url=slack_stub.webhook_url)
+
+    assert slack.send(TEXT) == SlackMessage("Slack incoming webhook")
+    with pytest.raises(ValueError, match="cannot reply in a thread"):
+        slack.send(TEXT, thread_ts="1700000000.000100")
+    assert len(slack_stub.messages()) == 1
+    assert not slack.threads and bot(slack_stub).threads
+    assert not bot(slack_stub, webhook_url=slack_stub.webhook_url).threads  # the webhook wins
+
+
+def test_update_edits_a_bot_message_addressed_by_channel_id(slack_stub: SlackStub) -> None:
+    slack = bot(slack_stub)
+    posted = slack.send(TEXT, BLOCKS)
+
+    slack.update(posted.channel, posted.ts, "edited", BLOCKS[:1])
+
+    (request,) = [r for r in slack_stub.requests if r.path == "/api/chat.update"]
+    assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
+    assert slack_stub.updates() == [
+        {"channel": "C123", "ts": posted.ts, "text": "edited", "blocks": BLOCKS[:1]}
+    ]
+    assert len(slack_stub.messages()) == 1  # edited in place, nothing new posted
+
+    # Slack's chat.update, unlike chat.postMessage, does not take the channel's name.
+    with pytest.raises(SlackDeliveryError, match=r"chat\.update failed .*channel_not_found"):
+        slack.update("#ml-dq", posted.ts, "edited again")
+    with pytest.raises(SlackDeliveryError, match="message_not_found"):
+        slack.update(posted.channel, "1.000000", "edited again")
+
+
+def test_update_is_retried_on_a_server_error(slack_stub: SlackStub) -> None:
+    slack = bot(slack_stub)
+    posted = slack.send(TEXT)
+    slack_stub.fail_next(503, "trouble")
+
+    slack.update(posted.channel, posted.ts, "edited")
+
+    assert [r.path for r in slack_stub.requests].count("/api/chat.update") == 2
+    assert [u["text"] for u in slack_stub.updates()] == ["edited"]
+
+
+def test_update_needs_the_bot_token(slack_stub: SlackStub) -> None:
+    with pytest.raises(SlackNotConfiguredError, match="webhook cannot edit"):
+        SlackNotifier(webhook_url=slack_stub.webhook_url).update("C123", "1.0", TEXT)
+    assert slack_stub.requests == []

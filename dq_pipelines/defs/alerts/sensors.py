@@ -1,9 +1,11 @@
 """alert_on_failed_checks: reads check executions, so non-blocking failures alert too."""
 
 import dagster as dg
-from dagster._core.definitions.freshness import FreshnessState
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 
 from dq_pipelines.lib.alerts import (
+    FRESHNESS_POLICY_CHECK,
     AlertOutbox,
     CheckAlert,
     alert_for,
@@ -21,12 +23,15 @@ def _counts(statuses: list[str]) -> dict[str, int]:
     return {s: statuses.count(s) for s in sorted(set(statuses))}
 
 
+# Freshness states that are not failing (UNKNOWN: not evaluated yet, so no news).
+_FRESH = (FreshnessState.PASS, FreshnessState.WARN)
+
+
 def _freshness_failures(
-    instance: dg.DagsterInstance, project: Project, dagster_ui: DagsterUI
+    records: dict[dg.AssetKey, FreshnessStateRecord], project: Project, dagster_ui: DagsterUI
 ) -> list[CheckAlert]:
     """Raw assets whose freshness policy is FAILing now (each transition alerts once)."""
     by_key = {dg.AssetKey(c.raw_table): c for c in project.contracts.values()}
-    records = instance.get_freshness_state_records(list(by_key))
     return [
         freshness_alert(
             key.to_user_string(),
@@ -40,6 +45,73 @@ def _freshness_failures(
     ]
 
 
+def _close_fresh_groups(
+    records: dict[dg.AssetKey, FreshnessStateRecord],
+    outbox: AlertOutbox,
+    open_checks: set[tuple[str, str]],
+) -> None:
+    """A freshness policy that no longer fails closes its alert group."""
+    for key, record in records.items():
+        check = (key.to_user_string(), FRESHNESS_POLICY_CHECK)
+        if record.freshness_state in _FRESH and check in open_checks:
+            group = outbox.open_group(*check)
+            if group:
+                outbox.close_group(group.group_id)
+
+
+def _close_group_on_pass(
+    outbox: AlertOutbox,
+    check: tuple[str, str],
+    passed_id: int,
+    failed_ids: dict[tuple[str, str, str], int],
+) -> bool:
+    """A pass closes its check's open group, unless the group's last failure came after it (a
+    history re-read after the cursor was lost). True when no group of the check is left open."""
+    group = outbox.open_group(*check)
+    if group is None:
+        return True
+    if failed_ids.get((*check, group.last_run_id), 0) > passed_id:
+        return False
+    outbox.close_group(group.group_id)
+    return True
+
+
+def _alert_executions(
+    records: list[AssetCheckExecutionRecord],
+    outbox: AlertOutbox,
+    open_checks: set[tuple[str, str]],
+    project: Project,
+    dagster_ui: DagsterUI,
+) -> list[str]:
+    """Delivers an alert per failed execution and closes a check's group when it passes, in
+    execution order; returns the alerts' statuses. `open_checks` is kept up to date: it holds
+    every check that may have an open group, so most passes need no lookup."""
+    evaluations = [(r, r.event.dagster_event.asset_check_evaluation_data) for r in records]
+    failed_ids = {
+        (e.asset_key.to_user_string(), e.check_name, r.run_id): r.id
+        for r, e in evaluations
+        if not e.passed
+    }
+    statuses: list[str] = []
+    for record, evaluation in evaluations:
+        asset = evaluation.asset_key.to_user_string()
+        check = (asset, evaluation.check_name)
+        if evaluation.passed:
+            if check in open_checks and _close_group_on_pass(outbox, check, record.id, failed_ids):
+                open_checks.discard(check)
+            continue
+        open_checks.add(check)
+        alert = alert_for(
+            evaluation,
+            record.run_id,
+            dagster_ui.run_url(record.run_id),
+            sorted(project.descendants(asset)),
+            sensitive_columns(project, asset),
+        )
+        statuses.append(outbox.deliver(alert))
+    return statuses
+
+
 @dg.sensor(
     name="alert_on_failed_checks",
     minimum_interval_seconds=30,
@@ -51,31 +123,21 @@ def alert_on_failed_checks(
     duckdb: DuckDBWarehouse,
     dagster_ui: DagsterUI,
 ) -> dg.SkipReason:
-    """Posts one Slack alert per failed check execution; undelivered ones are retried first."""
+    """Posts one Slack alert per failed check execution, grouping a check's consecutive
+    failures; undelivered ones are retried first."""
     outbox = AlertOutbox(slack, duckdb, context.log)
     retried = outbox.retry_failed()
     project = load_project()
     keys = [dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in project.checks]
     after = int(context.cursor) if context.cursor else None
     batch = completed_executions_after(context.instance, keys, after)
-    statuses: list[str] = []
-    for record in batch.completed:
-        evaluation = record.event.dagster_event.asset_check_evaluation_data
-        if evaluation.passed:
-            continue
-        asset = evaluation.asset_key.to_user_string()
-        alert = alert_for(
-            evaluation,
-            record.run_id,
-            dagster_ui.run_url(record.run_id),
-            sorted(project.descendants(asset)),
-            sensitive_columns(project, asset),
-        )
-        statuses.append(outbox.deliver(alert))
-    stale = [
-        outbox.deliver(alert)
-        for alert in _freshness_failures(context.instance, project, dagster_ui)
-    ]
+    open_checks = outbox.checks_with_open_groups()
+    statuses = _alert_executions(batch.completed, outbox, open_checks, project, dagster_ui)
+    freshness = context.instance.get_freshness_state_records(
+        [dg.AssetKey(c.raw_table) for c in project.contracts.values()]
+    )
+    stale = [outbox.deliver(alert) for alert in _freshness_failures(freshness, project, dagster_ui)]
+    _close_fresh_groups(freshness, outbox, open_checks)
     if batch.cursor is not None:
         context.update_cursor(str(batch.cursor))
     summary = [f"retried: {_counts(retried)}"] if retried else []
