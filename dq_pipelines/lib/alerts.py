@@ -53,6 +53,8 @@ _SHOWN = (
     "unexpected_percent",
     "unexpected_sample",
     "masked",
+    "publication",
+    "quarantined_rows",
     "error",
     "expectation_type",
     "kwargs",
@@ -62,9 +64,8 @@ _SHOWN = (
 _COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list", "column_set")
 _COLUMNS = (
     "alert_id, created_at, asset, check_name, severity, run_id, status, destination, text, "
-    "blocks, error, attempts, last_attempt_at, group_id, slack_ts"
+    "blocks, error, attempts, last_attempt_at, group_id, slack_ts, run_url"
 )
-_RUN_LINE = "Run: "  # CheckAlert.text() ends with this and the run's link
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ class CheckAlert:
             f"({self.severity}{', blocking' if self.blocking else ''})",
             *(f"- {k}: {_fmt(v)}" for k, v in self.facts.items()),
             self.blocked_text,
-            f"{_RUN_LINE}{self.run_url}",
+            f"Run: {self.run_url}",
         ]
         return "\n".join(lines)
 
@@ -220,14 +221,16 @@ def alert_for(
     if isinstance(observed, dict) and set(observed) == {"value"}:
         metadata["observed_value"] = observed["value"]
     _hide_sensitive(metadata, sensitive)
+    # A blocking check reported at WARN (its failing rows were quarantined) blocks nothing.
+    blocks = bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
     return CheckAlert(
         asset=evaluation.asset_key.to_user_string(),
         check_name=evaluation.check_name,
         severity=evaluation.severity.value,
-        blocking=bool(evaluation.blocking),
+        blocking=blocks,
         run_id=run_id,
         run_url=run_url,
-        blocked_assets=tuple(sorted(blocked_assets)) if evaluation.blocking else (),
+        blocked_assets=tuple(sorted(blocked_assets)) if blocks else (),
         facts={k: metadata[k] for k in _SHOWN if metadata.get(k) not in (None, "", [])},
     )
 
@@ -356,7 +359,7 @@ class AlertOutbox:
             conn.begin()
             conn.execute(
                 f"insert or replace into dq_alerts ({_COLUMNS}) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     alert.alert_id,
                     now,
@@ -373,6 +376,7 @@ class AlertOutbox:
                     now if outcome.attempted else None,
                     group_id,
                     outcome.slack_ts,
+                    alert.run_url,
                 ],
             )
             if group:
@@ -453,7 +457,7 @@ class AlertOutbox:
         group's failure count and a link to its latest run."""
         with self.warehouse.connect() as conn:
             row = conn.execute(
-                "select g.failures, parent.text, parent.blocks, latest.text "
+                "select g.failures, parent.text, parent.blocks, latest.run_url "
                 "from dq_alert_groups g "
                 "join dq_alerts parent on parent.group_id = g.group_id and parent.slack_ts = ? "
                 "join dq_alerts latest "
@@ -463,8 +467,7 @@ class AlertOutbox:
             ).fetchone()
         if row is None:  # only if the tables were edited by hand
             return None
-        failures, text, blocks, latest_text = row
-        run_url = _run_url(latest_text)
+        failures, text, blocks, run_url = row
         note = {
             "type": "context",
             "elements": [
@@ -493,11 +496,6 @@ def _claim_thread(conn: duckdb.DuckDBPyConnection, group_id: str | None, outcome
             "update dq_alert_groups set slack_ts = ? where group_id = ? and slack_ts is null",
             [outcome.slack_ts, group_id],
         )
-
-
-def _run_url(text: str) -> str:
-    """The run link an alert's text ends with (see CheckAlert.text)."""
-    return text.rpartition(f"\n{_RUN_LINE}")[2]
 
 
 def _now() -> datetime:

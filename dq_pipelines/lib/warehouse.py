@@ -58,6 +58,7 @@ OPS_DDL = (
     # (ts, bot token only) is the thread later alerts of the group are posted into.
     "alter table dq_alerts add column if not exists group_id varchar",
     "alter table dq_alerts add column if not exists slack_ts varchar",
+    "alter table dq_alerts add column if not exists run_url varchar",
     """create table if not exists dq_alert_groups (
         group_id varchar primary key, asset varchar, check_name varchar, opened_at timestamp,
         last_run_id varchar, failures integer, slack_ts varchar, closed_at timestamp)""",

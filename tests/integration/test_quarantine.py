@@ -42,7 +42,7 @@ def test_contracts_declare_the_quarantine_threshold():
 
 
 def test_few_failing_rows_are_quarantined_and_the_rest_published(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, warehouse, resources
 ):
     deliver(project_env, CLEAN_DAY)
     assert run_job(defs, instance).success
@@ -70,6 +70,15 @@ def test_few_failing_rows_are_quarantined_and_the_rest_published(
     assert {MODEL_ASSET, TRAINING_SET} <= materialized(result) and result.success
     rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
     assert rows["staged_quarantine"] == moved and rows["status"] == "loaded"
+
+    # The alert says what was quarantined, with counts, and that nothing was blocked.
+    tick = dg.build_sensor_context(instance=instance, resources=resources)
+    defs.resolve_sensor_def("alert_on_failed_checks")(tick)
+    (text,) = warehouse.query("select text from dq_alerts where check_name = 'category__in_set'")[
+        "text"
+    ].tolist()
+    assert "(WARN)" in text and "Nothing blocked" in text
+    assert "- publication: partial" in text and f"- quarantined_rows: {moved}" in text
 
 
 def test_too_many_failing_rows_hold_the_delivery_and_block_training(
