@@ -1,8 +1,9 @@
 """The landing archive: every delivered file kept, immutable, under its content hash.
 
 A file is copied to `<archive>/<source>/<hash[:2]>/<hash><suffix>` before anything reads it, and
-recorded in the `dq_manifest` table with its status: `loaded`, `rejected` (with the reason),
-`held` (parsed, but its audit kept it out of the raw table; see publish.py),
+recorded in the `dq_manifest` table with its status: `staged` (being audited, or its run
+failed before a decision), `loaded`, `rejected` (with the reason), `held` (parsed, but its
+audit kept it out of the raw table; see publish.py),
 or `replaced` (a corrected re-delivery of the same batch superseded it). Identical content is
 stored once, so a re-delivery of the same bytes is recognised and not loaded twice.
 """
@@ -50,13 +51,15 @@ def archive_file(archive_root: Path, source: str, path: Path) -> ArchivedFile:
     return ArchivedFile(source, file_hash, path.name, target, path.stat().st_size)
 
 
-def loaded_hashes(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, str]:
-    """Content hashes of this source already loaded (still current), with their load ids."""
+def decided_hashes(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
+    """Content hashes of this source whose latest load was decided and is current: `loaded`,
+    or `held` by its audit (only a replay stages those bytes again), with load id and status."""
     rows = conn.execute(
-        "select file_hash, load_id from dq_manifest where source = ? and status = 'loaded'",
+        "select file_hash, load_id, status from dq_manifest "
+        "where source = ? and status in ('loaded', 'held')",
         [source],
     ).fetchall()
-    return dict(rows)
+    return {file_hash: (load_id, status) for file_hash, load_id, status in rows}
 
 
 def record(

@@ -4,11 +4,13 @@ They read whichever copy of the raw table they are given: the staged delivery wh
 audited, or the published table when checks are run on their own.
 """
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 
 from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
-from dq_pipelines.lib.formats import diagnose, profile
+from dq_pipelines.lib.formats import Diagnosis, diagnose, profile
 from dq_pipelines.lib.project import (
     AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
@@ -19,9 +21,14 @@ from dq_pipelines.lib.validation import CheckOutcome
 
 
 def format_outcome(
-    conn: duckdb.DuckDBPyConnection, contract: SourceContract, column: ColumnSpec, table: str
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    column: ColumnSpec,
+    table: str,
+    record: bool,
 ) -> CheckOutcome:
-    """Profile a date column against every known format, diagnose, and record the profile."""
+    """Profile a date column against every known format and diagnose; `record` adds the
+    profile to the history later deliveries are compared with (once per delivery)."""
     ((day, load_id),) = conn.execute(
         f"select max(_delivery_date), max(_load_id) from {table}"
     ).fetchall()
@@ -33,19 +40,8 @@ def format_outcome(
     ).fetchall()
     where = f"{contract.name}.{column.name} in delivery {day}"
     diagnosis = diagnose(found, where, column.formats, contract.min_format_share, previous)
-    conn.execute(
-        "insert into dq_format_profiles values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [
-            contract.name,
-            column.name,
-            day,
-            load_id,
-            diagnosis.dominant,
-            diagnosis.dominant_share,
-            diagnosis.accepted_share,
-            diagnosis.passed,
-        ],
-    )
+    if record:
+        _record_profile(conn, contract, column, day, load_id, diagnosis)
     return CheckOutcome(
         check_name=format_check_name(column.name),
         passed=diagnosis.passed,
@@ -58,6 +54,29 @@ def format_outcome(
         details={
             "format_shares": {k: v / max(found.values, 1) for k, v in found.matches.items() if v}
         },
+    )
+
+
+def _record_profile(
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    column: ColumnSpec,
+    day: date,
+    load_id: str,
+    diagnosis: Diagnosis,
+) -> None:
+    conn.execute(
+        "insert into dq_format_profiles values (?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [
+            contract.name,
+            column.name,
+            day,
+            load_id,
+            diagnosis.dominant,
+            diagnosis.dominant_share,
+            diagnosis.accepted_share,
+            diagnosis.passed,
+        ],
     )
 
 
@@ -86,10 +105,11 @@ def age_outcome(
 
 
 def delivery_outcomes(
-    conn: duckdb.DuckDBPyConnection, contract: SourceContract, table: str
+    conn: duckdb.DuckDBPyConnection, contract: SourceContract, table: str, record: bool
 ) -> list[CheckOutcome]:
     """Every format and age check the contract declares, on `table`."""
-    return [format_outcome(conn, contract, c, table) for c in contract.formatted_columns] + [
+    formats = [format_outcome(conn, contract, c, table, record) for c in contract.formatted_columns]
+    return formats + [
         age_outcome(conn, contract, c, table)
         for c in contract.columns
         if c.max_age_days is not None

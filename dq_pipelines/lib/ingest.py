@@ -16,7 +16,7 @@ import duckdb
 from dq_pipelines.lib.archive import (
     ArchivedFile,
     archive_file,
-    loaded_hashes,
+    decided_hashes,
     mark_replaced,
     record,
 )
@@ -77,6 +77,7 @@ class IngestOutcome:
     reason: str | None = None
     delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
     staged: Staged | None = None
+    earlier_status: str | None = None  # of the load a duplicate repeats: loaded or held
 
 
 def _plain_reason(error: duckdb.Error) -> str:
@@ -150,12 +151,13 @@ def stage_delivery(
     publication is decided (`record_publication`), in the same transaction.
     """
     archived = tuple(archive_file(archive_root, contract.name, f) for f in files)
-    current = loaded_hashes(conn, contract.name)
+    decided = decided_hashes(conn, contract.name)
     seen = inspect_delivery(conn, contract, list(archived))
-    if not force and all(a.file_hash in current for a in archived):
+    if not force and all(a.file_hash in decided for a in archived):
+        earlier_load, earlier_status = decided[archived[0].file_hash]
         return IngestOutcome(
-            "duplicate", current[archived[0].file_hash], delivery_date, archived,
-            delivered_columns=seen.columns,
+            "duplicate", earlier_load, delivery_date, archived,
+            delivered_columns=seen.columns, earlier_status=earlier_status,
         )  # fmt: skip
     problem, staged = seen.problem, None
     if problem is None:
@@ -172,6 +174,7 @@ def stage_delivery(
             "rejected", load_id, delivery_date, archived, reason=problem,
             delivered_columns=seen.columns,
         )  # fmt: skip
+    record(conn, list(archived), delivery_date, load_id, "staged")
     return IngestOutcome(
         "staged", load_id, delivery_date, archived, row_count=staged.rows,
         delivered_columns=seen.columns, staged=staged,

@@ -13,8 +13,9 @@ table downstream assets read. Here an asset instead
      delivery goes to `dq_quarantine` (failing rows with their checks), so nothing is lost.
      Assets built from several sources have no quarantine: they are rebuilt from what their
      sources published.
-Every decision is a row in `dq_publications`. Quarantined rows are never deleted; publishing a
-later load of the same delivery (a replay after a fix) marks them released.
+Every decision is a row in `dq_publications`. Quarantined rows are never deleted: a later
+decision on the same delivery (a replay after a fix, or a re-run) marks them released and
+quarantines again whatever still fails, so each delivered row is counted once.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -26,7 +27,7 @@ import duckdb
 from dq_pipelines.lib.project import DeclaredCheck
 from dq_pipelines.lib.row_conditions import sql_literal, unexpected_rows
 from dq_pipelines.lib.suites import SuiteSpec
-from dq_pipelines.lib.validation import CheckOutcome, TableRef, validate_table
+from dq_pipelines.lib.validation import CheckOutcome, TableRef, quote_identifier, validate_table
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 AUDIT_SCHEMA = "dq_audit"
@@ -76,6 +77,7 @@ class Publication:
     reason: str
     failing_rows: int = 0
     quarantined_by_check: dict[str, int] = field(default_factory=dict)
+    table_rows: int = 0  # rows the published table holds after the decision (held: as before)
 
     @property
     def failing_share(self) -> float:
@@ -84,6 +86,7 @@ class Publication:
     def metadata(self) -> dict[str, Any]:
         """What the materialization says about the publication."""
         return {
+            "dagster/row_count": self.table_rows,
             "publication": self.status,
             "publication_reason": self.reason,
             "staged_rows": self.staged_rows,
@@ -122,29 +125,128 @@ def decide(
     return Decision(HELD, f"{said}: more than the {max_share:.2%} the contract allows")
 
 
-def _failing_rows(
+@dataclass(frozen=True)
+class Plan:
+    """What the audit says to do, before anything is published."""
+
+    decision: Decision
+    failed_errors: tuple[str, ...]
+    failing_rows: int
+    by_check: dict[str, int]  # failing rows per row-level check that is quarantined
+
+
+def _failing_table(staged: Staged) -> str:
+    """The staged rows that fail row-level checks (by rowid: staged tables never change)."""
+    return TableRef(f"{staged.ref.table}__failing", AUDIT_SCHEMA).sql
+
+
+def _remaining(staged: Staged) -> TableRef:
+    """The staged rows a partial publication would publish."""
+    return TableRef(f"{staged.ref.table}__remaining", AUDIT_SCHEMA)
+
+
+def _mark_failing_rows(
     conn: duckdb.DuckDBPyConnection, staged: Staged, conditions: dict[str, str]
 ) -> dict[str, int]:
-    """Mark each staged row that fails a row-level check (temp table _dq_failing)."""
+    """Record each staged row that fails a row-level check, with the checks it fails."""
     labels = ", ".join(
         f"case when {cond} then {sql_literal(name)} end" for name, cond in conditions.items()
     )
     where = " or ".join(f"({cond})" for cond in conditions.values()) or "false"
     conn.execute(
-        f"""create or replace temp table _dq_failing as
+        f"""create or replace table {_failing_table(staged)} as
             select rowid as row_no,
                    list_filter([{labels or "null"}], lambda x: x is not null) as checks
             from {staged.sql} where {where}"""
     )
     counts = conn.execute(
-        "select check_name, count(*) from (select unnest(checks) as check_name from _dq_failing) "
-        "group by all"
+        "select check_name, count(*) from "
+        f"(select unnest(checks) as check_name from {_failing_table(staged)}) group by all"
     ).fetchall()
     return dict(counts)
 
 
+def plan_publication(
+    conn: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    outcomes: Sequence[CheckOutcome],
+    suite: SuiteSpec | None,
+    max_share: float | None,
+) -> Plan:
+    """Find the rows each failed row-level ERROR check fails, and decide.
+
+    A check is quarantined row by row only if its SQL condition finds exactly the rows GX
+    counted; otherwise (a regex DuckDB reads differently, an odd value set) it is treated as a
+    statement about the whole table, and the delivery is held rather than half-cleaned.
+    """
+    specs = {e.check_name: e for e in suite.expectations} if suite else {}
+    failed = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
+    conditions = {
+        o.check_name: cond
+        for o in failed
+        if o.check_name in specs
+        and (cond := unexpected_rows(specs[o.check_name], staged.sql)) is not None
+    }
+    by_check = _mark_failing_rows(conn, staged, conditions)
+    agreed = {
+        o.check_name
+        for o in failed
+        if o.check_name in conditions and by_check.get(o.check_name, 0) == o.unexpected_count
+    }
+    if agreed != set(conditions):
+        conditions = {name: cond for name, cond in conditions.items() if name in agreed}
+        by_check = _mark_failing_rows(conn, staged, conditions)
+    ((failing,),) = conn.execute(f"select count(*) from {_failing_table(staged)}").fetchall()
+    names = tuple(o.check_name for o in failed)
+    decision = decide(names, set(conditions), failing, staged.rows, max_share)
+    return Plan(decision, names, failing, by_check)
+
+
+def _recheck_remaining_rows(
+    warehouse: DuckDBWarehouse, staged: Staged, suite: SuiteSpec | None, plan: Plan
+) -> tuple[Plan, list[CheckOutcome]]:
+    """Whole-table ERROR checks passed on every staged row; they must also pass on the rows
+    that would be published once the failing ones are quarantined (a row count may not)."""
+    whole = tuple(
+        e for e in (suite.expectations if suite else ()) if e.severity == "ERROR"
+        and unexpected_rows(e, staged.sql) is None
+    )  # fmt: skip
+    if plan.decision.status != PARTIAL or not whole:
+        return plan, []
+    remaining = _remaining(staged)
+    with warehouse.connect() as conn:
+        conn.execute(
+            f"create or replace view {remaining.sql} as select * from {staged.sql} "
+            f"where rowid not in (select row_no from {_failing_table(staged)})"
+        )
+    subset = replace(suite, expectations=whole)
+    rechecked = validate_table(subset, warehouse, remaining.table, remaining.schema)
+    broken = [o.check_name for o in rechecked if not o.passed]
+    if not broken:
+        return plan, []
+    kept = plan.failing_rows
+    reason = (
+        f"{', '.join(broken)} failed on the {staged.rows - kept} rows left after quarantining "
+        f"{kept} ({plan.decision.reason})"
+    )
+    return replace(plan, decision=Decision(HELD, reason)), rechecked
+
+
 def _lineage(staged: Staged, column: str) -> str:
     return f's."{column}"' if column in staged.columns else "null"
+
+
+def _supersede(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> None:
+    """A new decision on a delivery takes over from earlier ones: rows those quarantined are
+    marked released (a replay after a fix, or a re-run, decides again; nothing is deleted)."""
+    if "_delivery_date" not in staged.columns:
+        return
+    conn.execute(
+        f"""update dq_quarantine set released_at = now(), released_by_run = ?
+            where asset = ? and released_at is null and run_id <> ?
+              and delivery_date in (select distinct _delivery_date from {staged.sql})""",
+        [run_id, staged.asset, run_id],
+    )
 
 
 def _quarantine(
@@ -157,7 +259,7 @@ def _quarantine(
             select ?, {_lineage(staged, "_load_id")}, {_lineage(staged, "_delivery_date")},
                    s.rowid, coalesce(f.checks, [{sql_literal(HELD_CHECK)}]), ?, to_json(s), ?,
                    now(), null, null
-            from {staged.sql} s {join} _dq_failing f on s.rowid = f.row_no""",
+            from {staged.sql} s {join} {_failing_table(staged)} f on s.rowid = f.row_no""",
         [staged.asset, reason, run_id],
     )
     ((moved,),) = conn.execute(
@@ -167,57 +269,46 @@ def _quarantine(
     return moved
 
 
-def _release(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> None:
-    """Rows quarantined from earlier loads of the deliveries just published are released."""
-    if not {"_load_id", "_delivery_date"} <= set(staged.columns):
-        return
-    conn.execute(
-        f"""update dq_quarantine set released_at = now(), released_by_run = ?
-            where asset = ? and released_at is null and run_id <> ?
-              and delivery_date in (select distinct _delivery_date from {staged.sql})
-              and load_id not in (select distinct _load_id from {staged.sql})""",
-        [run_id, staged.asset, run_id],
-    )
-
-
-def publish(
+def apply_publication(
     conn: duckdb.DuckDBPyConnection,
     staged: Staged,
-    outcomes: Sequence[CheckOutcome],
-    suite: SuiteSpec | None,
+    plan: Plan,
     max_share: float | None,
     run_id: str,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
 ) -> Publication:
-    """Decide from the audit, then publish, quarantine or hold in one transaction.
+    """Publish, quarantine or hold as planned, in one transaction.
 
     `on_publish` runs inside the transaction (e.g. the landing manifest's update), so the
     table and the records about it change together or not at all.
     """
-    specs = {e.check_name: e for e in suite.expectations} if suite else {}
-    failed = [o.check_name for o in outcomes if not o.passed and o.severity == "ERROR"]
-    conditions = {
-        name: cond
-        for name in failed
-        if name in specs and (cond := unexpected_rows(specs[name], staged.sql)) is not None
-    }
-    by_check = _failing_rows(conn, staged, conditions)
-    ((failing,),) = conn.execute("select count(*) from _dq_failing").fetchall()
-    decision = decide(failed, set(conditions), failing, staged.rows, max_share)
+    decision = plan.decision
     conn.begin()
     try:
         published = 0
+        target = quote_identifier(staged.asset)
         if decision.status != HELD:
             conn.execute(
-                f'create or replace table "{staged.asset}" as select * from {staged.sql} '
-                "where rowid not in (select row_no from _dq_failing)"
+                f"create or replace table {target} as select * from {staged.sql} "
+                f"where rowid not in (select row_no from {_failing_table(staged)})"
             )
-            ((published,),) = conn.execute(f'select count(*) from "{staged.asset}"').fetchall()
-            _release(conn, staged, run_id)
+            ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
+            table_rows = published
+        else:  # the previous version stays, if there is one
+            ((exists,),) = conn.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'main' and table_name = ?",
+                [staged.asset],
+            ).fetchall()
+            ((table_rows,),) = (
+                conn.execute(f"select count(*) from {target}").fetchall() if exists else [(0,)]
+            )
         quarantined = 0
-        if max_share is not None and (failing or decision.status == HELD):
-            everything = decision.status == HELD
-            quarantined = _quarantine(conn, staged, run_id, decision.reason, everything)
+        if max_share is not None:
+            _supersede(conn, staged, run_id)
+            if plan.failing_rows or decision.status == HELD:
+                everything = decision.status == HELD
+                quarantined = _quarantine(conn, staged, run_id, decision.reason, everything)
         publication = Publication(
             staged.asset,
             decision.status,
@@ -226,8 +317,9 @@ def publish(
             quarantined,
             max_share,
             decision.reason,
-            failing,
-            by_check,
+            plan.failing_rows,
+            plan.by_check if quarantined else {},
+            table_rows,
         )
         conn.execute(
             "insert into dq_publications values (?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
@@ -249,8 +341,6 @@ def publish(
     except BaseException:
         conn.rollback()
         raise
-    finally:
-        conn.execute(f"drop table if exists {staged.sql}")
     return publication
 
 
@@ -341,13 +431,22 @@ def audit_and_publish(
     table_checks: TableChecks | None = None,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
 ) -> tuple[list[CheckOutcome], Publication]:
-    """Audit a staged table, publish what passes, and report each check as published."""
+    """Audit a staged table, publish what passes, and report each check as published.
+
+    The staged table and its helpers are dropped whatever happens.
+    """
     try:
         outcomes = audit(warehouse, suite, staged.ref, table_checks)
-    except BaseException:
         with warehouse.connect() as conn:
+            plan = plan_publication(conn, staged, outcomes, suite, max_share)
+        plan, rechecked = _recheck_remaining_rows(warehouse, staged, suite, plan)
+        with warehouse.connect() as conn:
+            publication = apply_publication(conn, staged, plan, max_share, run_id, on_publish)
+    finally:
+        with warehouse.connect() as conn:
+            conn.execute(f"drop view if exists {_remaining(staged).sql}")
+            conn.execute(f"drop table if exists {_failing_table(staged)}")
             conn.execute(f"drop table if exists {staged.sql}")
-        raise
-    with warehouse.connect() as conn:
-        publication = publish(conn, staged, outcomes, suite, max_share, run_id, on_publish)
+    replaced = {o.check_name: o for o in rechecked}
+    outcomes = [replaced.get(o.check_name, o) for o in outcomes]
     return as_reported(outcomes, publication), publication

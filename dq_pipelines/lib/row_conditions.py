@@ -2,20 +2,20 @@
 
 Quarantine needs the failing rows themselves, which GX's SQL engine only counts. For the
 expectations that judge each row on its own (or, for uniqueness, against its duplicates) this
-module says the same thing in SQL; tests/unit/test_row_conditions.py checks it against GX's
-`unexpected_count` case by case. An expectation not listed here, or with `mostly` or a
-`row_condition`, is a statement about the whole table: when it fails, the delivery is held.
+module says the same thing in SQL; tests/integration/test_engine_conformance.py checks it
+against GX's `unexpected_count` case by case, and publish.py quarantines a check row by row only
+when its condition finds exactly the rows GX counted. An expectation not listed here, or with
+`mostly` or a `row_condition`, is a statement about the whole table: when it fails, the
+delivery is held.
 """
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from dq_pipelines.lib.suites import ExpectationSpec
-
-
-def _quote(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
+from dq_pipelines.lib.validation import quote_identifier as _quote
 
 
 def sql_literal(value: Any) -> str:
@@ -24,15 +24,19 @@ def sql_literal(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
         return repr(value)
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else f"'{value}'::double"
     if isinstance(value, datetime | date):
         value = value.isoformat()
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _values(values: Iterable[Any]) -> str:
-    return ", ".join(sql_literal(v) for v in values) or "null"
+def _in(c: str, values: Iterable[Any]) -> str:
+    """`c` is one of the values (a null in the set matches nothing: nulls are not checked)."""
+    listed = [sql_literal(v) for v in values if v is not None]
+    return f"{c} in ({', '.join(listed)})" if listed else "false"
 
 
 def _bound(value: Any) -> str:
@@ -71,11 +75,9 @@ _CONDITIONS: dict[str, Callable[[str, Mapping[str, Any], str], str]] = {
     "expect_column_values_to_be_null": lambda c, kw, t: f"{c} is not null",
     "expect_column_values_to_be_between": lambda c, kw, t: _between(c, kw),
     "expect_column_values_to_be_in_set": (
-        lambda c, kw, t: f"{c} not in ({_values(kw.get('value_set') or [])})"
+        lambda c, kw, t: f"not ({_in(c, kw.get('value_set') or [])})"
     ),
-    "expect_column_values_to_not_be_in_set": (
-        lambda c, kw, t: f"{c} in ({_values(kw.get('value_set') or [])})"
-    ),
+    "expect_column_values_to_not_be_in_set": (lambda c, kw, t: _in(c, kw.get("value_set") or [])),
     "expect_column_values_to_be_unique": lambda c, kw, t: _duplicated([kw["column"]], t),
     "expect_column_values_to_match_regex": (
         lambda c, kw, t: f"not regexp_matches({c}, {sql_literal(kw['regex'])})"

@@ -35,7 +35,11 @@ class TableRef:
 
     @property
     def sql(self) -> str:
-        return f'"{self.schema}"."{self.table}"'
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.table)}"
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)

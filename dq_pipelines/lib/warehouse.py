@@ -42,7 +42,8 @@ OPS_DDL = (
         published_rows bigint, quarantined_rows bigint, failing_share double,
         max_quarantine_share double, reason varchar, decided_at timestamp)""",
     """create table if not exists dq_quarantine (
-        asset varchar, load_id varchar, delivery_date date, row_number bigint,
+        asset varchar, load_id varchar, delivery_date date,
+        staged_row bigint, -- 0-based position in the staged table (files in name order)
         failed_checks varchar[], reason varchar, row_data json, run_id varchar,
         quarantined_at timestamp, released_at timestamp, released_by_run varchar)""",
     """create table if not exists dq_alerts (

@@ -11,6 +11,7 @@ import pytest
 from pipeline_support import (
     CLEAN_DAY,
     FAULTY_DAY,
+    N_PRODUCTS,
     assert_nothing_lost,
     deliver,
     evaluations,
@@ -130,11 +131,11 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     assert check.metadata["quarantined_rows"].value == 4
     assert check.metadata["engine"].value == "pandas"  # the regex fallback quarantines too
     prices = warehouse.query(
-        "select row_data->>'price' as price, row_number from dq_quarantine "
-        "where asset = 'raw_catalog' order by row_number"
+        "select row_data->>'price' as price, staged_row from dq_quarantine "
+        "where asset = 'raw_catalog' order by staged_row"
     )
     assert prices["price"].tolist() == ["12,50"] * 4
-    assert prices["row_number"].tolist() == [3, 50, 400, 700]
+    assert prices["staged_row"].tolist() == [3, 50, 400, 700]
     rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
     assert (rows["raw_quarantine"], rows["staged"]) == (4, rows["delivered"] - 4)
     assert result.success
@@ -207,3 +208,53 @@ def test_checks_run_on_their_own_audit_the_published_table(defs, instance, proje
     # Nothing was staged or published by a checks-only run.
     assert warehouse.query("select count(*) as n from dq_publications where run_id = ?",
                            [result.run_id])["n"].item() == 0  # fmt: skip
+
+
+def test_running_again_counts_each_quarantined_row_once(defs, instance, project_env, warehouse):
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.005))
+    first = run_job(defs, instance)
+    again = run_job(defs, instance)  # same files: raw is a duplicate, staging decides again
+    assert first.success and again.success
+    current = warehouse.query(
+        "select run_id, count(*) as n from dq_quarantine where released_at is null group by all"
+    )
+    assert current["run_id"].tolist() == [again.run_id]
+    rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert rows["staged_quarantine"] == current["n"].item() == 4
+
+
+def test_a_held_delivery_delivered_again_is_not_staged_again(
+    defs, instance, project_env, warehouse
+):
+    """Decimal commas in 5% of prices hold the raw delivery; the same bytes on the next run
+    are recognised, not re-quarantined, and the raw table keeps its previous version."""
+    deliver(project_env, CLEAN_DAY)
+    assert run_job(defs, instance).success
+    deliver(project_env, FAULTY_DAY)
+    path = project_env / "landing" / "catalog" / str(FAULTY_DAY) / "catalog.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[frame.index[::20], "price"] = "12,50"
+    frame.to_csv(path, index=False)
+
+    held = run_job(defs, instance)
+    raw = _raw_materialization(held)
+    assert (raw["delivery_status"].value, raw["publication"].value) == ("held", "held")
+    assert raw["dagster/row_count"].value == N_PRODUCTS  # the table still holds the clean day
+    rows = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
+    assert rows["status"] == "held" and rows["raw_quarantine"] == rows["delivered"]
+
+    again = _raw_materialization(run_job(defs, instance))
+    assert again["delivery_status"].value == "duplicate"
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY) == rows
+    quarantined = warehouse.query("select count(*) as n from dq_quarantine")["n"].item()
+    assert quarantined == rows["delivered"]
+
+
+def _raw_materialization(result, asset: str = "raw_catalog"):
+    return next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == asset
+    )

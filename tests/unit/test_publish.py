@@ -1,9 +1,23 @@
-"""The publish-quarantine-hold decision and how checks report it (pure logic)."""
+"""Write-audit-publish: the publish/quarantine/hold decision, how checks report it, and
+publishing a staged table in a real DuckDB file audited by GX."""
 
 import pytest
 
-from dq_pipelines.lib.publish import HELD, PARTIAL, PUBLISHED, Publication, as_reported, decide
-from dq_pipelines.lib.validation import CheckOutcome
+from dq_pipelines.lib.publish import (
+    HELD,
+    PARTIAL,
+    PUBLISHED,
+    Publication,
+    as_reported,
+    audit_and_publish,
+    decide,
+    plan_publication,
+    stage,
+)
+from dq_pipelines.lib.row_conditions import unexpected_rows
+from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.lib.validation import CheckOutcome, validate_table
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
 def test_nothing_failed_publishes_everything():
@@ -58,3 +72,96 @@ def test_held_failures_stay_errors_and_say_the_table_was_not_updated():
     title = as_reported(OUTCOMES, _publication(HELD))[0]
     assert (title.passed, title.severity, title.details["publication"]) == (False, "ERROR", HELD)
     assert "Not published, the table keeps its previous version (why)" in title.description
+
+
+# --- publishing a staged table in DuckDB, audited by GX --------------------------------------
+
+ROWS = """select i as id, case when i = 7 then null else 'v' || (i % 5) end as x,
+                 'L1' as _load_id, date '2026-01-01' as _delivery_date
+          from range(100) t(i)"""
+
+
+def _spec(name: str, type_: str, **kwargs) -> ExpectationSpec:
+    return ExpectationSpec(name, type_, kwargs, "ERROR", "")
+
+
+def _staged(tmp_path, run_id: str = "run-1"):
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+    with warehouse.connect() as conn:
+        return warehouse, stage(conn, "t", run_id, ROWS)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        _spec("a", "expect_column_values_to_be_in_set", column="x", value_set=["v1", None]),
+        _spec("b", "expect_column_values_to_be_in_set", column="x", value_set=[]),
+        _spec("c", "expect_column_values_to_not_be_in_set", column="x", value_set=["v1", None]),
+        _spec("d", "expect_column_values_to_be_null", column="x"),
+        _spec("e", "expect_column_values_to_not_match_regex", column="x", regex="[34]$"),
+        _spec("f", "expect_column_value_lengths_to_be_between", column="x", min_value=3),
+    ],
+    ids=lambda s: s.type.removeprefix("expect_column_") + f"[{s.check_name}]",
+)
+def test_row_conditions_find_the_rows_gx_counts(tmp_path, spec):
+    warehouse, staged = _staged(tmp_path)
+    (outcome,) = validate_table(
+        SuiteSpec("t", None, (spec,)), warehouse, staged.ref.table, staged.ref.schema
+    )
+    condition = unexpected_rows(spec, staged.sql)
+    ((rows,),) = warehouse.query(f"select count(*) from {staged.sql} where {condition}").values
+    assert rows == outcome.unexpected_count
+
+
+def test_a_check_whose_rows_sql_cannot_find_holds_the_delivery(tmp_path):
+    """GX counts every non-null value unexpected for an empty set; if the row condition ever
+    disagreed with GX's count, quarantining 'its' rows would publish bad ones: hold instead."""
+    warehouse, staged = _staged(tmp_path)
+    spec = _spec("x__in_set", "expect_column_values_to_be_in_set", column="x", value_set=[])
+    suite = SuiteSpec("t", None, (spec,))
+    publication = audit_and_publish(warehouse, staged, suite, 0.99, "run-1")[1]
+    assert publication.status == "partial"  # 99 of 100 fail: within a 99% share, and found
+    lying = CheckOutcome("x__in_set", False, "ERROR", unexpected_count=3)  # disagrees with SQL
+    _, staged = _staged(tmp_path, "run-2")
+    with warehouse.connect() as conn:
+        plan = plan_publication(conn, staged, [lying], suite, 0.99)
+    assert plan.decision.status == "held"
+    assert "a statement about all rows" in plan.decision.reason
+
+
+def test_a_partial_publication_must_still_pass_its_whole_table_checks(tmp_path):
+    """100 rows, 1 null: quarantining it leaves 99, which fails a row count of at least 100."""
+    warehouse, staged = _staged(tmp_path)
+    suite = SuiteSpec(
+        "t",
+        None,
+        (
+            _spec("rows", "expect_table_row_count_to_be_between", min_value=100),
+            _spec("x__not_null", "expect_column_values_to_not_be_null", column="x"),
+        ),
+    )
+    reported, publication = audit_and_publish(warehouse, staged, suite, 0.05, "run-1")
+    assert publication.status == "held"
+    assert "rows failed on the 99 rows left after quarantining 1" in publication.reason
+    by_name = {o.check_name: o for o in reported}
+    assert not by_name["rows"].passed and by_name["rows"].severity == "ERROR"
+    assert publication.quarantined_rows == 100  # held: every staged row, nothing lost
+    assert not warehouse.table_exists("t")  # nothing was ever published
+    leftovers = warehouse.query(
+        "select count(*) as n from information_schema.tables where table_schema = 'dq_audit'"
+    )
+    assert leftovers["n"].item() == 0  # staged table and helpers dropped
+
+
+def test_deciding_again_on_a_delivery_releases_what_the_earlier_decision_quarantined(tmp_path):
+    warehouse, staged = _staged(tmp_path)
+    suite = SuiteSpec("t", None, (_spec("x__not_null", "expect_column_values_to_not_be_null",
+                                        column="x"),))  # fmt: skip
+    assert audit_and_publish(warehouse, staged, suite, 0.05, "run-1")[1].status == "partial"
+    _, again = _staged(tmp_path, "run-2")
+    assert audit_and_publish(warehouse, again, suite, 0.05, "run-2")[1].status == "partial"
+    rows = warehouse.query(
+        "select run_id, released_by_run from dq_quarantine order by run_id"
+    ).values.tolist()
+    assert rows == [["run-1", "run-2"], ["run-2", None]]  # one current copy of the failing row
+    assert warehouse.query("select count(*) as n from t")["n"].item() == 99

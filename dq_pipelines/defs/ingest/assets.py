@@ -34,6 +34,7 @@ from dq_pipelines.lib.project import (
     load_project,
 )
 from dq_pipelines.lib.publish import (
+    HELD,
     audit,
     audit_and_publish,
     nothing_published,
@@ -86,8 +87,13 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
     raw = contract.raw_table
     suite = project.suites.get(raw)
 
-    def contract_checks(conn: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
-        return delivery_outcomes(conn, contract, table)
+    def delivery_checks(conn: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+        """On a staged delivery: its format profiles join the history."""
+        return delivery_outcomes(conn, contract, table, record=True)
+
+    def table_checks(conn: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+        """On the published table, again: nothing is recorded."""
+        return delivery_outcomes(conn, contract, table, record=False)
 
     @dg.multi_asset(
         name=raw,
@@ -121,9 +127,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         published = TableRef(raw)
         if not context.selected_asset_keys:  # checks run on their own: audit what is published
             require_published(duckdb, raw)
-            yield from selected_results(
-                context, raw, audit(duckdb, suite, published, contract_checks)
-            )
+            yield from selected_results(context, raw, audit(duckdb, suite, published, table_checks))
             return
         requested = date.fromisoformat(config.delivery_date) if config.delivery_date else None
         load_id = f"{contract.name}-{uuid.uuid4().hex[:12]}"
@@ -160,20 +164,21 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                 suite,
                 contract.max_quarantine_share,
                 context.run_id,
-                contract_checks,
+                delivery_checks,
                 on_publish=lambda conn, p: record_publication(conn, outcome, p, context.run_id),
             )
             metadata |= publication.metadata()
-            metadata["dagster/row_count"] = publication.published_rows
+            metadata["delivery_status"] = "held" if publication.status == HELD else "loaded"
             message = f"{outcome.row_count} rows staged; {publication.status}: {publication.reason}"
         else:  # nothing new to audit: the raw table is unchanged
             outcomes = (
-                audit(duckdb, suite, published, contract_checks)
+                audit(duckdb, suite, published, table_checks)
                 if duckdb.table_exists(raw)
                 else nothing_published(raw, project.checks)
             )
             message = {
-                "duplicate": f"same content as load {outcome.load_id}: not loaded again",
+                "duplicate": f"same content as load {outcome.load_id} "
+                f"({outcome.earlier_status}): not staged again; replay it after a fix",
                 "rejected": f"REJECTED: {outcome.reason}; the raw table is unchanged",
             }[outcome.status]
         context.log.info(f"{contract.name} {delivery_date}: {message}")

@@ -54,7 +54,7 @@ def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:
         context.log.info(f"{model.name}: {publication.status}: {publication.reason}")
         yield dg.MaterializeResult(
             asset_key=model.name,
-            metadata={"dagster/row_count": publication.published_rows} | publication.metadata(),
+            metadata=publication.metadata(),
         )
         yield from selected_results(context, model.name, outcomes)
 
