@@ -195,6 +195,7 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
     assert replayed.success
     dates = warehouse.query("select count(*) as n, min(updated_at) as lo from stg_catalog")
     assert dates["n"].item() == N_PRODUCTS and dates["lo"].item().year >= 2024
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 
 
 def test_an_added_column_is_reported_as_a_schema_change_but_loads(
@@ -211,6 +212,7 @@ def test_an_added_column_is_reported_as_a_schema_change_but_loads(
     assert not change.passed and change.severity.value == "WARN"
     assert "Added columns: colour" in change.description
     assert result.success  # a WARN: the delivery still loads and training still runs
+    assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 
 
 def test_stale_data_in_a_fresh_file_fails_the_data_age_check(defs, instance, project_env):
