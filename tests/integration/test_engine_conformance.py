@@ -420,15 +420,8 @@ def test_row_level_cases_cover_every_row_level_type_the_suites_use():
     suites = load_project().suites.values()
     used = {e.type for s in suites for e in s.expectations if unexpected_rows(e, "t") is not None}
     covered = {t for t, _ in ROW_LEVEL_CASES}
+    assert used, "the suites quarantine nothing row by row: is row_conditions still used?"
     assert used <= covered, f"no quarantine cases for {sorted(used - covered)}: add to CASES"
-    assert covered == {
-        "expect_column_values_to_not_be_null",
-        "expect_column_values_to_match_regex",
-        "expect_column_values_to_be_unique",
-        "expect_column_values_to_be_between",
-        "expect_column_values_to_be_in_set",
-        "expect_compound_columns_to_be_unique",
-    }
 
 
 @pytest.mark.parametrize(

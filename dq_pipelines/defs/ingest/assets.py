@@ -59,23 +59,26 @@ class DeliveryConfig(dg.Config):
 def contract_check_specs(contract: SourceContract, project: Project) -> list[dg.AssetCheckSpec]:
     """The format and age checks a contract declares, computed on each staged delivery."""
     raw = contract.raw_table
+
+    def spec(name: str, severity: str, description: str) -> dg.AssetCheckSpec:
+        blocking = project.is_blocking(raw, severity)
+        return dg.AssetCheckSpec(name, asset=raw, blocking=blocking, description=description)
+
     formats = [
-        dg.AssetCheckSpec(
-            name=format_check_name(col.name),
-            asset=raw,
-            blocking=project.is_blocking(raw, FORMAT_CHECK_SEVERITY),
-            description=f"'{col.name}' values are in a format the contract accepts "
+        spec(
+            format_check_name(col.name),
+            FORMAT_CHECK_SEVERITY,
+            f"'{col.name}' values are in a format the contract accepts "
             f"({', '.join(col.formats)}); a change is diagnosed, not just failed.",
         )
         for col in contract.formatted_columns
     ]
     ages = [
-        dg.AssetCheckSpec(
-            name=age_check_name(col.name),
-            asset=raw,
-            blocking=project.is_blocking(raw, AGE_CHECK_SEVERITY),
-            description=f"The newest '{col.name}' is at most {col.max_age_days} day(s) older "
-            "than the delivery: the data itself is fresh, not only the file.",
+        spec(
+            age_check_name(col.name),
+            AGE_CHECK_SEVERITY,
+            f"The newest '{col.name}' is at most {col.max_age_days} day(s) older than the "
+            "delivery: the data itself is fresh, not only the file.",
         )
         for col in contract.columns
         if col.max_age_days is not None
