@@ -6,6 +6,7 @@ A parsed delivery is staged; publish.py decides what of it reaches the raw table
 """
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -144,6 +145,7 @@ def stage_delivery(
     load_id: str,
     run_id: str,
     force: bool = False,
+    run_is_over: Callable[[str], bool] | None = None,
 ) -> IngestOutcome:
     """Archive the files, then stage them for audit (publish.py), unless rejected or loaded.
 
@@ -162,7 +164,9 @@ def stage_delivery(
     problem, staged = seen.problem, None
     if problem is None:
         try:
-            staged = _stage_rows(conn, contract, delivery_date, archived, load_id, run_id)
+            staged = _stage_rows(
+                conn, contract, delivery_date, archived, load_id, run_id, run_is_over
+            )
         except duckdb.Error as e:  # the header parsed, a later line did not
             problem = _plain_reason(e)
     if staged is not None and staged.rows == 0:
@@ -188,6 +192,7 @@ def _stage_rows(
     archived: tuple[ArchivedFile, ...],
     load_id: str,
     run_id: str,
+    run_is_over: Callable[[str], bool] | None,
 ) -> Staged:
     """Read the delivery's rows, as text plus typed date columns and lineage, into staging."""
     columns = ", ".join(
@@ -207,6 +212,7 @@ def _stage_rows(
             from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?) as r
             join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
         [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
+        run_is_over,
     )
 
 

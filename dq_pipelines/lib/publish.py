@@ -47,23 +47,49 @@ class Staged:
         return self.ref.sql
 
 
+_RUN = "__run_"  # staged tables are named <asset>__run_<run id>[__<helper>]
+
+
 def stage(
     conn: duckdb.DuckDBPyConnection,
     asset: str,
     run_id: str,
     select_sql: str,
     params: Sequence[Any] = (),
+    run_is_over: Callable[[str], bool] | None = None,
 ) -> Staged:
     """Write the new version of `asset` to the audit schema, named for this run.
 
-    Per-run names mean two overlapping runs never audit or publish each other's rows.
+    Per-run names mean two overlapping runs never audit or publish each other's rows. Staged
+    tables of runs that are over (`run_is_over`, e.g. a run killed mid-audit) are dropped.
     """
-    ref = TableRef(f"{asset}__{run_id.replace('-', '')[:12]}", AUDIT_SCHEMA)
+    ref = TableRef(f"{asset}{_RUN}{run_id}", AUDIT_SCHEMA)
     conn.execute(f"create schema if not exists {AUDIT_SCHEMA}")
+    if run_is_over is not None:
+        drop_abandoned(conn, asset, run_is_over)
     conn.execute(f"create or replace table {ref.sql} as {select_sql}", list(params))
     ((rows,),) = conn.execute(f"select count(*) from {ref.sql}").fetchall()
     columns = tuple(d[0] for d in conn.execute(f"select * from {ref.sql} limit 0").description)
     return Staged(asset, ref, rows, columns)
+
+
+def drop_abandoned(
+    conn: duckdb.DuckDBPyConnection, asset: str, run_is_over: Callable[[str], bool]
+) -> list[str]:
+    """Drop the asset's staged tables (and their helpers) left by runs that are over."""
+    found = conn.execute(
+        "select table_name, table_type from information_schema.tables "
+        "where table_schema = ? and starts_with(table_name, ?)",
+        [AUDIT_SCHEMA, f"{asset}{_RUN}"],
+    ).fetchall()
+    dropped = []
+    for name, kind in found:
+        run_id = name.removeprefix(f"{asset}{_RUN}").split("__")[0]
+        if run_is_over(run_id):
+            what = "view" if kind == "VIEW" else "table"
+            conn.execute(f"drop {what} if exists {TableRef(name, AUDIT_SCHEMA).sql}")
+            dropped.append(name)
+    return dropped
 
 
 @dataclass(frozen=True)

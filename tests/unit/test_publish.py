@@ -165,3 +165,19 @@ def test_deciding_again_on_a_delivery_releases_what_the_earlier_decision_quarant
     ).values.tolist()
     assert rows == [["run-1", "run-2"], ["run-2", None]]  # one current copy of the failing row
     assert warehouse.query("select count(*) as n from t")["n"].item() == 99
+
+
+def test_staging_drops_what_runs_that_are_over_left_behind(tmp_path):
+    """A run killed mid-audit leaves its staged table; the next staging of the asset drops
+    it once the instance says that run is over, and never a live run's."""
+    warehouse, _ = _staged(tmp_path, "killed-run")
+    with warehouse.connect() as conn:
+        stage(conn, "t", "live-run", ROWS)
+        stage(conn, "other", "killed-run", ROWS)
+        conn.execute('create view dq_audit."t__run_killed-run__remaining" as select 1')
+        stage(conn, "t", "new-run", ROWS, run_is_over=lambda run_id: run_id == "killed-run")
+    left = warehouse.query(
+        "select table_name from information_schema.tables where table_schema = 'dq_audit' "
+        "order by all"
+    )["table_name"].tolist()
+    assert left == ["other__run_killed-run", "t__run_live-run", "t__run_new-run"]

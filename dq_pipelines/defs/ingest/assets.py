@@ -40,6 +40,7 @@ from dq_pipelines.lib.publish import (
     nothing_published,
     require_published,
 )
+from dq_pipelines.lib.runs import run_is_over
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.validation import CheckOutcome, TableRef
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
@@ -152,6 +153,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                 load_id,
                 context.run_id,
                 config.replay,
+                run_is_over(context.instance),
             )
         metadata: dict[str, dg.RawMetadataValue] = {
             "delivery_status": outcome.status,

@@ -11,6 +11,7 @@ from dq_pipelines.lib.automation import gated_eager
 from dq_pipelines.lib.check_results import selected_results, suite_check_specs
 from dq_pipelines.lib.project import Project, load_project
 from dq_pipelines.lib.publish import audit, audit_and_publish, require_published, stage
+from dq_pipelines.lib.runs import run_is_over
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.sql_models import SqlModel
 from dq_pipelines.lib.validation import TableRef
@@ -49,7 +50,13 @@ def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:
             )
             return
         with duckdb.connect() as conn:
-            staged = stage(conn, model.name, context.run_id, model.sql)
+            staged = stage(
+                conn,
+                model.name,
+                context.run_id,
+                model.sql,
+                run_is_over=run_is_over(context.instance),
+            )
         outcomes, publication = audit_and_publish(duckdb, staged, suite, max_share, context.run_id)
         context.log.info(f"{model.name}: {publication.status}: {publication.reason}")
         yield dg.MaterializeResult(
