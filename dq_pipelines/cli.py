@@ -9,15 +9,17 @@ from dq_pipelines.lib.layout import PROJECT_ROOT
 from dq_pipelines.lib.sample_data import SOURCES
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+INSTANCE_CONFIG = Path(__file__).with_name("instance_dagster.yaml")
 
 
 def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME as set, else the project's git-ignored .dagster_home (telemetry off)."""
+    """DAGSTER_HOME as set, else the project's git-ignored .dagster_home; a new one gets
+    instance_dagster.yaml (telemetry off, the duckdb pool limited to one step at a time)."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))).resolve()
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(INSTANCE_CONFIG.read_text())
     return home
 
 

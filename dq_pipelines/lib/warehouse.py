@@ -16,6 +16,11 @@ import pandas as pd
 
 T = TypeVar("T")
 
+# Dagster concurrency pool of every step that stages and publishes a table; instance_dagster.yaml
+# limits it to one step at a time across runs, so one run's stage -> audit -> publish never
+# interleaves with another's (DuckDB's own lock only serializes single statements).
+DUCKDB_POOL = "duckdb"
+
 # Operational tables the pipeline keeps next to the data: loads, models, metrics, alerts.
 OPS_DDL = (
     """create table if not exists dq_loads (

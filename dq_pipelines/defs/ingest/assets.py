@@ -43,7 +43,7 @@ from dq_pipelines.lib.publish import (
 from dq_pipelines.lib.runs import run_is_over
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.validation import CheckOutcome, TableRef
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.lib.warehouse import DUCKDB_POOL, DuckDBWarehouse
 
 
 class DeliveryConfig(dg.Config):
@@ -121,6 +121,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         check_specs=(suite_check_specs(suite, project) if suite else [])
         + contract_check_specs(contract, project),
         can_subset=True,
+        pool=DUCKDB_POOL,
     )
     def raw_asset(
         context: dg.AssetExecutionContext,

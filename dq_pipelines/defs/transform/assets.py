@@ -15,7 +15,7 @@ from dq_pipelines.lib.runs import run_is_over
 from dq_pipelines.lib.schemas import column_schema
 from dq_pipelines.lib.sql_models import SqlModel
 from dq_pipelines.lib.validation import TableRef
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.lib.warehouse import DUCKDB_POOL, DuckDBWarehouse
 
 
 def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:
@@ -41,6 +41,7 @@ def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:
         ],
         check_specs=suite_check_specs(suite, project) if suite else [],
         can_subset=True,
+        pool=DUCKDB_POOL,
     )
     def sql_asset(context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse):
         if not context.selected_asset_keys:  # checks run on their own: audit what is published
