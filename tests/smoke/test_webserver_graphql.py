@@ -15,6 +15,7 @@ import pytest
 import requests
 from dagster_graphql import DagsterGraphQLClient
 
+from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.lib.layout import PROJECT_ROOT
 from dq_pipelines.lib.sample_data import Faults, generate_delivery
 
@@ -56,7 +57,9 @@ def faulty_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path
 def _faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    # The instance config `make ui` uses, pool limit included: a job launched through the
+    # webserver must still run with it.
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
     for name, sub in [
         ("DQ_DUCKDB_PATH", "w.duckdb"),
         ("DQ_LANDING_DIR", "landing"),
