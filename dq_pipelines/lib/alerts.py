@@ -10,9 +10,16 @@ Every alert is recorded in `dq_alerts`, keyed by its check evaluation, whatever 
 - `failed`: Slack was configured but the post did not get through. The alert sensor retries
   failed alerts first on every tick, oldest first, counting `attempts` and keeping the last
   `error`, until one gets through and is marked sent.
-An alert is posted only while its row is absent or `failed`, so no tick, nor a sensor that lost
-its cursor, posts it twice. (A process killed between Slack accepting a post and the row being
-written would post that one alert again: Slack offers no idempotency key to prevent it.)
+- `sending`: claimed for a post. An alert's row is written before it is posted (a retry flips
+  `failed` to `sending` first), so an overlapping tick, or one that lost its cursor, finds it
+  and posts nothing; the post's outcome is recorded after.
+- `uncertain`: still `sending` 15 minutes after its claim: the tick stopped between posting and
+  recording (killed, or the warehouse stayed locked). It is not posted again, since Slack may
+  show it already; the error says so and the sensor logs it.
+So each claim posts an alert once, and a failed post is retried until it gets through. One
+case can still show an alert twice in Slack, which offers no idempotency key: a post whose
+answer timed out after Slack had accepted it (timeouts are retried, as an outage must be). A
+tick that dies mid-post leaves its alert `uncertain`, never re-posted.
 
 Consecutive failures of one check form a group (`dq_alert_groups`): a failure joins its check's
 open group, or opens one whose id is its alert's; a passing evaluation closes it. With a bot
@@ -29,7 +36,7 @@ a check on such a column are masked, and counts are shown instead.
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import dagster as dg
@@ -39,12 +46,13 @@ from dq_pipelines.lib.project import Project
 from dq_pipelines.lib.slack import (
     SlackDeliveryError,
     SlackMessage,
-    SlackNotConfiguredError,
     SlackNotifier,
 )
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 RETRY_BATCH = 50  # failed alerts retried per tick, oldest first
+# A claim older than this was left by a tick that stopped between posting and recording.
+STALE_CLAIM = timedelta(minutes=15)
 # Metadata keys shown in an alert, in this order, when the check recorded them.
 _SHOWN = (
     "observed_value",
@@ -305,6 +313,7 @@ class AlertOutbox:
         """Post failed alerts again, oldest first; returns the new status of each one tried."""
         if not self.slack.is_configured:
             return []
+        self._give_up_stale_claims()
         with self.warehouse.connect() as conn:
             rows = conn.execute(
                 "select alert_id, group_id, text, blocks from dq_alerts where status = 'failed' "
@@ -313,72 +322,87 @@ class AlertOutbox:
             ).fetchall()
         statuses = []
         for alert_id, group_id, text, blocks in rows:
+            if self.unavailable:
+                break
+            if not self._claim_retry(alert_id):  # another tick took it meanwhile
+                continue
             group = self._group_where("group_id = ?", [group_id]) if group_id else None
             outcome = self._post(alert_id, text, json.loads(blocks) if blocks else None, group)
-            if not outcome.attempted:
-                break
-            with self.warehouse.connect() as conn:
-                conn.begin()
-                conn.execute(
-                    "update dq_alerts set status = ?, destination = ?, error = ?, "
-                    "attempts = attempts + 1, last_attempt_at = ?, slack_ts = ? "
-                    "where alert_id = ? and status = 'failed'",
-                    [
-                        outcome.status,
-                        outcome.destination,
-                        outcome.error,
-                        _now(),
-                        outcome.slack_ts,
-                        alert_id,
-                    ],
-                )
-                _claim_thread(conn, group_id, outcome)
-                conn.commit()
-            self._update_thread_parent(group_id, outcome)
+            self._record(alert_id, group_id, outcome)
             statuses.append(outcome.status)
         return statuses
 
     def deliver(self, alert: CheckAlert) -> str:
-        """Post a new alert in its check's group and record it; returns its status, or
-        'duplicate' if it is recorded already (then its group is left as it is)."""
-        with self.warehouse.connect() as conn:
-            seen = conn.execute(
-                "select 1 from dq_alerts where alert_id = ?", [alert.alert_id]
-            ).fetchone()
-        if seen:  # sent, grouped, stored, or failed and so already retried by retry_failed
-            return "duplicate"
+        """Record a new alert in its check's group, then post it; returns its status, or
+        'duplicate' if it is recorded already (then its group is left as it is).
+
+        The row is written (as `sending`) before the post, so a second tick, or this one after
+        losing its cursor, finds it and posts nothing; what the post did is recorded after.
+        """
         group = self.open_group(alert.asset, alert.check_name)
         group_id = group.group_id if group else alert.alert_id
         text, blocks = alert.text(), alert.blocks()
-        if group and self._already_posted_by_webhook(group):
-            outcome = _Outcome("grouped", self.slack.destination(), None, False)
+        if not self.slack.is_configured:
+            status = "stored"
+        elif group and self._already_posted_by_webhook(group):
+            status = "grouped"
         else:
-            outcome = self._post(alert.alert_id, text, blocks, group)
+            status = "sending"
+        if not self._claim(alert, group, group_id, status, text, blocks):
+            return "duplicate"
+        if status == "stored":
+            self.log.warning(f"{self.slack.why_not_configured()}; alert kept in dq_alerts:\n{text}")
+        if status != "sending":
+            return status
+        outcome = self._post(alert.alert_id, text, blocks, group)
+        self._record(alert.alert_id, group_id, outcome)
+        return outcome.status
+
+    def _claim(
+        self,
+        alert: CheckAlert,
+        group: AlertGroup | None,
+        group_id: str,
+        status: str,
+        text: str,
+        blocks: list[dict],
+    ) -> bool:
+        """Write the alert's row and its group's count in one transaction; False if the alert
+        is recorded already (by an earlier or a concurrent tick)."""
         now = _now()
+        destination = (
+            "dq_alerts table (Slack not configured)"
+            if status == "stored"
+            else self.slack.destination()
+        )
         with self.warehouse.connect() as conn:
             conn.begin()
-            conn.execute(
-                f"insert or replace into dq_alerts ({_COLUMNS}) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    alert.alert_id,
-                    now,
-                    alert.asset,
-                    alert.check_name,
-                    alert.severity,
-                    alert.run_id,
-                    outcome.status,
-                    outcome.destination,
-                    text,
-                    json.dumps(blocks),
-                    outcome.error,
-                    int(outcome.attempted),
-                    now if outcome.attempted else None,
-                    group_id,
-                    outcome.slack_ts,
-                    alert.run_url,
-                ],
-            )
+            try:
+                conn.execute(
+                    f"insert into dq_alerts ({_COLUMNS}) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        alert.alert_id,
+                        now,
+                        alert.asset,
+                        alert.check_name,
+                        alert.severity,
+                        alert.run_id,
+                        status,
+                        destination,
+                        text,
+                        json.dumps(blocks),
+                        None,
+                        0,
+                        now if status == "sending" else None,
+                        group_id,
+                        None,
+                        alert.run_url,
+                    ],
+                )
+            except duckdb.ConstraintException:
+                conn.rollback()
+                return False
             if group:
                 conn.execute(
                     "update dq_alert_groups set failures = failures + 1, last_run_id = ? "
@@ -392,10 +416,57 @@ class AlertOutbox:
                     "values (?, ?, ?, ?, ?, 1)",
                     [group_id, alert.asset, alert.check_name, now, alert.run_id],
                 )
+            conn.commit()
+        return True
+
+    def _claim_retry(self, alert_id: str) -> bool:
+        """Take a failed alert for one more attempt; False if another tick took it first."""
+        with self.warehouse.connect() as conn:
+            taken = conn.execute(
+                "update dq_alerts set status = 'sending', last_attempt_at = ? "
+                "where alert_id = ? and status = 'failed' returning alert_id",
+                [_now(), alert_id],
+            ).fetchall()
+        return bool(taken)
+
+    def _record(self, alert_id: str, group_id: str | None, outcome: _Outcome) -> None:
+        """What the post of a claimed alert did; then, after a reply, the thread's parent."""
+        with self.warehouse.connect() as conn:
+            conn.begin()
+            conn.execute(
+                "update dq_alerts set status = ?, destination = ?, error = ?, "
+                "attempts = attempts + ?, last_attempt_at = ?, slack_ts = ? "
+                "where alert_id = ? and status = 'sending'",
+                [
+                    outcome.status,
+                    outcome.destination,
+                    outcome.error,
+                    int(outcome.attempted),
+                    _now(),
+                    outcome.slack_ts,
+                    alert_id,
+                ],
+            )
             _claim_thread(conn, group_id, outcome)
             conn.commit()
         self._update_thread_parent(group_id, outcome)
-        return outcome.status
+
+    def _give_up_stale_claims(self) -> None:
+        """An alert still `sending` long after its claim was posted, or not, by a tick that
+        then stopped (killed, or the warehouse stayed locked): it becomes `uncertain` and is
+        not posted again, because Slack may already show it."""
+        with self.warehouse.connect() as conn:
+            stale = conn.execute(
+                "update dq_alerts set status = 'uncertain', error = ? "
+                "where status = 'sending' and last_attempt_at < ? returning alert_id",
+                [
+                    "the tick that posted it stopped before recording the outcome; "
+                    "check Slack, it may or may not have arrived",
+                    _now() - STALE_CLAIM,
+                ],
+            ).fetchall()
+        for (alert_id,) in stale:
+            self.log.error(f"alert {alert_id}: delivery uncertain, not posted again")
 
     def _group_where(self, condition: str, params: list[Any]) -> AlertGroup | None:
         with self.warehouse.connect() as conn:
@@ -412,7 +483,8 @@ class AlertOutbox:
             return False
         with self.warehouse.connect() as conn:
             posted = conn.execute(
-                "select 1 from dq_alerts where group_id = ? and status in ('sent', 'failed') "
+                "select 1 from dq_alerts where group_id = ? "
+                "and status in ('sent', 'sending', 'failed') "
                 "limit 1",
                 [group.group_id],
             ).fetchone()
@@ -427,9 +499,6 @@ class AlertOutbox:
         thread_ts = group.slack_ts if group and self.slack.threads else None
         try:
             message = self.slack.send(text, blocks, thread_ts)
-        except SlackNotConfiguredError as e:
-            self.log.warning(f"{e}; alert kept in dq_alerts:\n{text}")
-            return _Outcome("stored", "dq_alerts table (Slack not configured)", None, False)
         except SlackDeliveryError as e:
             self._note_outage(e)
             self.log.error(f"alert {alert_id} could not be delivered ({e}); kept in dq_alerts")

@@ -209,6 +209,16 @@ class SlackNotifier(dg.ConfigurableResource):
             lambda client: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
         )
 
+    def why_not_configured(self) -> str:
+        """What is missing, for a log line (empty when Slack is configured)."""
+        if self.is_configured:
+            return ""
+        try:
+            self._require_bot()
+        except SlackNotConfiguredError as e:
+            return str(e)
+        return ""
+
     def _require_bot(self) -> None:
         if _set(self.bot_token) and _set(self.channel):
             return

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import threading
+import time
 from dataclasses import replace
 
 import dagster as dg
@@ -304,3 +306,37 @@ def test_a_failing_freshness_policy_alerts_once_per_transition(
     change(FreshnessState.FAIL, FreshnessState.PASS, 9)
     _tick(defs, instance, resources, None)
     assert len(_sent_texts(slack_stub)) == 2  # a new failure is a new alert
+
+
+def test_an_overlapping_tick_finds_the_alert_claimed_and_posts_nothing(slack_stub, warehouse):
+    """The row is written before the post: a second tick delivering the same alert while the
+    first is still waiting for Slack sees it and does not post it again."""
+    alert = _alert("slow_check")
+    slack_stub.fail_next(500, "slow and broken", delay=1.0)
+    first = AlertOutbox(_slack(slack_stub.webhook_url, max_retries=0), warehouse, LOG)
+    done: list[str] = []
+    posting = threading.Thread(target=lambda: done.append(first.deliver(alert)))
+    posting.start()
+    while len(slack_stub.requests) == 0:  # the first tick's post is in flight
+        time.sleep(0.01)
+    second = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    assert second.deliver(alert) == "duplicate"
+    assert second.retry_failed() == []  # `sending`, not `failed`: not the second tick's to retry
+    posting.join()
+    assert done == ["failed"] and len(slack_stub.requests) == 1
+    assert _rows(warehouse)[["status", "attempts"]].values.tolist() == [["failed", 1]]
+
+
+def test_a_claim_left_by_a_tick_that_stopped_becomes_uncertain_not_a_second_post(
+    slack_stub, warehouse
+):
+    alert = _alert("crashed_check")
+    outbox = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    assert outbox._claim(alert, None, alert.alert_id, "sending", alert.text(), alert.blocks())
+    # ... and the tick died here, after (or before) posting; 20 minutes pass.
+    with warehouse.connect() as conn:
+        conn.execute("update dq_alerts set last_attempt_at = last_attempt_at - interval 20 minute")
+    assert AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG).retry_failed() == []
+    row = _rows(warehouse).iloc[0]
+    assert row["status"] == "uncertain" and "may or may not have arrived" in row["error"]
+    assert slack_stub.requests == []
