@@ -7,9 +7,12 @@ Every alert is recorded in `dq_alerts`, keyed by its check evaluation, whatever 
   nor edit a message (see below).
 - `stored`: Slack was not configured when the alert was raised; it is logged and kept. It stays
   stored: configuring Slack later does not flood the channel with old news.
-- `failed`: Slack was configured but the post did not get through. The alert sensor retries
-  failed alerts first on every tick, oldest first, counting `attempts` and keeping the last
-  `error`, until one gets through and is marked sent.
+- `failed`: Slack was configured but unavailable (unreachable, timing out, rate-limiting, 5xx).
+  The alert sensor retries failed alerts first on every tick, oldest first, counting
+  `attempts` and keeping the last `error`, until one gets through and is marked sent.
+- `refused`: Slack answered but refused this post (bad payload, token or channel). Retried like
+  `failed` (a fixed token or channel lets it through), but it does not count as the message of
+  its group for a webhook, so a group whose first alert is refused still gets its message.
 - `sending`: claimed for a post. An alert's row is written before it is posted (a retry flips
   `failed` to `sending` first), so an overlapping tick, or one that lost its cursor, finds it
   and posts nothing; the post's outcome is recorded after.
@@ -316,8 +319,8 @@ class AlertOutbox:
         self._give_up_stale_claims()
         with self.warehouse.connect() as conn:
             rows = conn.execute(
-                "select alert_id, group_id, text, blocks from dq_alerts where status = 'failed' "
-                "order by created_at, alert_id limit ?",
+                "select alert_id, group_id, text, blocks from dq_alerts "
+                "where status in ('failed', 'refused') order by created_at, alert_id limit ?",
                 [limit],
             ).fetchall()
         statuses = []
@@ -424,7 +427,7 @@ class AlertOutbox:
         with self.warehouse.connect() as conn:
             taken = conn.execute(
                 "update dq_alerts set status = 'sending', last_attempt_at = ? "
-                "where alert_id = ? and status = 'failed' returning alert_id",
+                "where alert_id = ? and status in ('failed', 'refused') returning alert_id",
                 [_now(), alert_id],
             ).fetchall()
         return bool(taken)
@@ -502,7 +505,8 @@ class AlertOutbox:
         except SlackDeliveryError as e:
             self._note_outage(e)
             self.log.error(f"alert {alert_id} could not be delivered ({e}); kept in dq_alerts")
-            return _Outcome("failed", self.slack.destination(), str(e), True)
+            status = "failed" if e.unavailable else "refused"
+            return _Outcome(status, self.slack.destination(), str(e), True)
         return _Outcome("sent", message.destination, None, True, message, thread_ts)
 
     def _update_thread_parent(self, group_id: str | None, outcome: _Outcome) -> None:

@@ -339,3 +339,19 @@ def test_without_slack_failures_are_counted_and_the_first_posted_starts_the_thre
     assert "Failing for 4 consecutive runs" in slack_stub.updates()[-1]["text"]
     (group,) = _groups(warehouse).to_dict("records")
     assert group["failures"] == 4 and group["slack_ts"] == parent.ts
+
+
+def test_webhook_a_refused_first_alert_does_not_silence_its_group(
+    sensor, instance, slack_stub, warehouse
+):
+    """Slack refusing the group's first post (not an outage) is no message in the channel:
+    the group's next failure is posted, not recorded as grouped behind it."""
+    slack = _webhook(slack_stub)
+    slack_stub.fail_next(400, "invalid_blocks", count=2)  # the post and its retry next tick
+    _run(instance, passed=False)
+    sensor.tick(slack)
+    _run(instance, passed=False)
+    sensor.tick(slack)
+
+    assert len(slack_stub.messages()) == 1
+    assert _alerts(warehouse)["status"].tolist() == ["refused", "sent"]
