@@ -28,7 +28,7 @@ from dq_pipelines.lib.project import DeclaredCheck
 from dq_pipelines.lib.row_conditions import sql_literal, unexpected_rows
 from dq_pipelines.lib.suites import SuiteSpec
 from dq_pipelines.lib.validation import CheckOutcome, TableRef, quote_identifier, validate_table
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.lib.warehouse import DuckDBWarehouse, table_exists
 
 AUDIT_SCHEMA = "dq_audit"
 PUBLISHED, PARTIAL, HELD = "published", "partial", "held"
@@ -75,21 +75,18 @@ def stage(
 
 def drop_abandoned(
     conn: duckdb.DuckDBPyConnection, asset: str, run_is_over: Callable[[str], bool]
-) -> list[str]:
+) -> None:
     """Drop the asset's staged tables (and their helpers) left by runs that are over."""
     found = conn.execute(
         "select table_name, table_type from information_schema.tables "
         "where table_schema = ? and starts_with(table_name, ?)",
         [AUDIT_SCHEMA, f"{asset}{_RUN}"],
     ).fetchall()
-    dropped = []
     for name, kind in found:
         run_id = name.removeprefix(f"{asset}{_RUN}").split("__")[0]
         if run_is_over(run_id):
             what = "view" if kind == "VIEW" else "table"
             conn.execute(f"drop {what} if exists {TableRef(name, AUDIT_SCHEMA).sql}")
-            dropped.append(name)
-    return dropped
 
 
 @dataclass(frozen=True)
@@ -156,7 +153,6 @@ class Plan:
     """What the audit says to do, before anything is published."""
 
     decision: Decision
-    failed_errors: tuple[str, ...]
     failing_rows: int
     by_check: dict[str, int]  # failing rows per row-level check that is quarantined
 
@@ -225,7 +221,7 @@ def plan_publication(
     ((failing,),) = conn.execute(f"select count(*) from {_failing_table(staged)}").fetchall()
     names = tuple(o.check_name for o in failed)
     decision = decide(names, set(conditions), failing, staged.rows, max_share)
-    return Plan(decision, names, failing, by_check)
+    return Plan(decision, failing, by_check)
 
 
 def _recheck_remaining_rows(
@@ -321,13 +317,10 @@ def apply_publication(
             ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
             table_rows = published
         else:  # the previous version stays, if there is one
-            ((exists,),) = conn.execute(
-                "select count(*) from information_schema.tables "
-                "where table_schema = 'main' and table_name = ?",
-                [staged.asset],
-            ).fetchall()
             ((table_rows,),) = (
-                conn.execute(f"select count(*) from {target}").fetchall() if exists else [(0,)]
+                conn.execute(f"select count(*) from {target}").fetchall()
+                if table_exists(conn, staged.asset)
+                else [(0,)]
             )
         quarantined = 0
         if max_share is not None:

@@ -128,7 +128,13 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     def table_exists(self, table: str) -> bool:
         with self.connect() as conn:
-            found = conn.execute(
-                "select count(*) from information_schema.tables where table_name = ?", [table]
-            ).fetchone()
-            return bool(found and found[0])
+            return table_exists(conn, table)
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str, schema: str = "main") -> bool:
+    """Is there a table (or view) of this name, on a connection already open?"""
+    ((found,),) = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(found)
