@@ -61,12 +61,13 @@ def stage(
     """Write the new version of `asset` to the audit schema, named for this run.
 
     Per-run names mean two overlapping runs never audit or publish each other's rows. Staged
-    tables of runs that are over (`run_is_over`, e.g. a run killed mid-audit) are dropped.
+    tables of runs that are over (`run_is_over`, e.g. a run killed mid-audit), of any asset,
+    are dropped first.
     """
     ref = TableRef(f"{asset}{_RUN}{run_id}", AUDIT_SCHEMA)
     conn.execute(f"create schema if not exists {AUDIT_SCHEMA}")
     if run_is_over is not None:
-        drop_abandoned(conn, asset, run_is_over)
+        drop_abandoned(conn, run_is_over)
     conn.execute(f"create or replace table {ref.sql} as {select_sql}", list(params))
     ((rows,),) = conn.execute(f"select count(*) from {ref.sql}").fetchall()
     columns = tuple(d[0] for d in conn.execute(f"select * from {ref.sql} limit 0").description)
@@ -74,19 +75,27 @@ def stage(
 
 
 def drop_abandoned(
-    conn: duckdb.DuckDBPyConnection, asset: str, run_is_over: Callable[[str], bool]
-) -> None:
-    """Drop the asset's staged tables (and their helpers) left by runs that are over."""
+    conn: duckdb.DuckDBPyConnection, run_is_over: Callable[[str], bool], asset: str | None = None
+) -> list[str]:
+    """Drop the staged tables (and their helpers) left by runs that are over, of every asset
+    or of one; returns their names.
+
+    A run killed after its publish commit leaves them behind, and its rerun may never stage
+    that asset again (the delivery is a duplicate), so cleaning up cannot wait for the asset.
+    """
     found = conn.execute(
         "select table_name, table_type from information_schema.tables "
-        "where table_schema = ? and starts_with(table_name, ?)",
-        [AUDIT_SCHEMA, f"{asset}{_RUN}"],
+        "where table_schema = ? and starts_with(table_name, ?) and contains(table_name, ?)",
+        [AUDIT_SCHEMA, f"{asset}{_RUN}" if asset else "", _RUN],
     ).fetchall()
-    for name, kind in found:
-        run_id = name.removeprefix(f"{asset}{_RUN}").split("__")[0]
+    dropped = []
+    for name, kind in sorted(found):
+        run_id = name.rpartition(_RUN)[2].split("__")[0]
         if run_is_over(run_id):
             what = "view" if kind == "VIEW" else "table"
             conn.execute(f"drop {what} if exists {TableRef(name, AUDIT_SCHEMA).sql}")
+            dropped.append(name)
+    return dropped
 
 
 @dataclass(frozen=True)
