@@ -53,7 +53,11 @@ def test_jobs_schedule_and_sensors(defs):
     }
     schedule = defs.resolve_schedule_def("daily_ingest_schedule")
     assert schedule.job_name == "ingest_job" and schedule.cron_schedule == "0 6 * * *"
-    assert {s.name for s in defs.sensors} == {"alert_on_failed_checks", "training_automation"}
+    assert {s.name for s in defs.sensors} == {
+        "alert_on_failed_checks",
+        "reap_dead_runs",
+        "training_automation",
+    }
 
 
 def test_definitions_validate_loadable(defs):

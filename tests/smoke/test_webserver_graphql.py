@@ -159,7 +159,11 @@ def test_webserver_lists_the_schedule_and_running_sensors(webserver):
     assert schedules["daily_ingest_schedule"]["cronSchedule"] == "0 6 * * *"
     assert schedules["daily_ingest_schedule"]["scheduleState"]["status"] == "RUNNING"
     sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
-    assert sensors == {"alert_on_failed_checks": "RUNNING", "training_automation": "RUNNING"}
+    assert sensors == {
+        "alert_on_failed_checks": "RUNNING",
+        "reap_dead_runs": "RUNNING",
+        "training_automation": "RUNNING",
+    }
 
 
 def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver):

@@ -1,0 +1,32 @@
+"""reap_dead_runs: runs whose process died are failed, cleaned up after and alerted on."""
+
+import dagster as dg
+
+from dq_pipelines.lib.alerts import AlertOutbox
+from dq_pipelines.lib.dead_runs import alert_dead_runs, clean_up, dead_runs_after
+from dq_pipelines.lib.links import DagsterUI
+from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines.lib.warehouse import DuckDBWarehouse
+
+
+@dg.sensor(
+    name="reap_dead_runs",
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def reap_dead_runs(
+    context: dg.SensorEvaluationContext,
+    slack: SlackNotifier,
+    duckdb: DuckDBWarehouse,
+    dagster_ui: DagsterUI,
+) -> dg.SkipReason:
+    """Marks runs whose process died as failed, frees their pool slots and staged tables, and
+    alerts once per dead run naming the assets it did not publish."""
+    cleaned = clean_up(context.instance, duckdb)
+    dead, cursor = dead_runs_after(context.instance, context.cursor)
+    outbox = AlertOutbox(slack, duckdb, context.log)
+    statuses = alert_dead_runs(outbox, dead, duckdb, dagster_ui)
+    if cursor is not None:
+        context.update_cursor(cursor)
+    alerts = {s: statuses.count(s) for s in sorted(set(statuses))}
+    return dg.SkipReason(f"{cleaned.summary()}; dead-run alerts: {alerts or 'none'}")
