@@ -23,6 +23,19 @@ def ensure_dagster_home() -> Path:
     return home
 
 
+def reap_before_launch(instance, resources: dict) -> None:
+    """No daemon watches runs executed here: a run killed earlier would hold the duckdb pool
+    slot and block this one forever, so dead runs are failed and cleaned up first."""
+    import dagster as dg
+
+    from dq_pipelines.lib.dead_runs import clean_up
+
+    with dg.build_resources({"duckdb": resources["duckdb"]}) as built:
+        cleaned = clean_up(instance, built.duckdb)
+    if cleaned.reaped or cleaned.dropped:
+        click.echo(f"before launching: {cleaned.summary()}", err=True)
+
+
 def _progress(source: str, done: int, total: int) -> None:
     click.echo(f"  {source}: {done:,}/{total:,} rows ({done / max(total, 1):.0%})", err=True)
 
@@ -105,7 +118,9 @@ def demo(products: int) -> None:
     from dq_pipelines.lib.demo import run_demo
 
     with dg.DagsterInstance.get() as instance:
-        run_demo(load_defs(), instance, build_resources(), products, click.echo)
+        resources = build_resources()
+        reap_before_launch(instance, resources)
+        run_demo(load_defs(), instance, resources, products, click.echo)
     click.echo("")
     click.echo(f"Dagster run history: DAGSTER_HOME={home}")
     click.echo("Open the UI:          make ui   (dagster dev -w workspace.yaml)")
@@ -145,6 +160,7 @@ def replay(source: str, day) -> None:
         "ops": {raw: {"config": {"delivery_date": f"{day:%Y-%m-%d}", "replay": True}}}
     }
     with dg.DagsterInstance.get() as instance:
+        reap_before_launch(instance, build_resources())
         result = defs.resolve_job_def(job.name).execute_in_process(
             instance=instance, run_config=config, raise_on_error=False
         )

@@ -1,0 +1,47 @@
+"""`dq-pipelines` has no daemon behind it: before it launches a run it reaps a dead one that
+holds the duckdb pool slot, which would otherwise block its run forever (issue 8 finding 1)."""
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+from dagster._core.events import EngineEventData
+from dagster._core.test_utils import create_run_for_test
+
+from dq_pipelines.cli import INSTANCE_CONFIG
+from dq_pipelines.lib import dagster_runs
+
+pytestmark = pytest.mark.slow
+REPLAY = ["replay", "catalog", "--date", "2026-11-28"]
+RUN_TIMEOUT = int(os.environ.get("DQ_TEST_RUN_TIMEOUT", "300"))
+
+
+def test_replay_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
+    home = project_env / "dagster_home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        dead = create_run_for_test(instance, "ingest_job", status=dg.DagsterRunStatus.STARTED)
+        instance.report_engine_event("worker", dead, EngineEventData.in_process(gone.pid))
+        storage = instance.event_log_storage
+        storage.initialize_concurrency_limit_to_default("duckdb")
+        assert storage.claim_concurrency_slot("duckdb", dead.run_id, "raw_catalog").is_claimed
+
+    cli = subprocess.run(
+        [sys.executable, "-c", "from dq_pipelines.cli import main; main()", *REPLAY],
+        env=os.environ | {"DAGSTER_HOME": str(home)},
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,  # blocked by the dead run's slot it would wait forever
+    )
+
+    assert "before launching: 1 dead run(s) marked failed" in cli.stderr, cli.stderr[-3000:]
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+        replay = next(r for r in instance.get_runs() if r.run_id != dead.run_id)
+        assert replay.is_finished  # it got the slot (and failed: nothing archived to replay)
+        assert dagster_runs.runs_holding_slots(instance) == set()
