@@ -11,6 +11,7 @@ import pandas as pd
 
 from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
 from dq_pipelines.lib.formats import Diagnosis, diagnose, profile
+from dq_pipelines.lib.identifiers import quote_identifier
 from dq_pipelines.lib.project import (
     AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
@@ -85,7 +86,8 @@ def age_outcome(
 ) -> CheckOutcome:
     """How much older than the delivery the column's newest value is."""
     ((day, newest),) = conn.execute(
-        f'select max(_delivery_date), max("{column.parsed_name}")::date from {table}'
+        f"select max(_delivery_date), max({quote_identifier(column.parsed_name)})::date "
+        f"from {table}"
     ).fetchall()
     day = pd.Timestamp(day).date() if day is not None else None
     age = (day - newest).days if day is not None and newest is not None else None

@@ -255,7 +255,7 @@ def _recheck_remaining_rows(
 
 
 def _lineage(staged: Staged, column: str) -> str:
-    return f's."{column}"' if column in staged.columns else "null"
+    return f"s.{quote_identifier(column)}" if column in staged.columns else "null"
 
 
 def _supersede(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> None:
