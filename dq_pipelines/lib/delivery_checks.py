@@ -12,6 +12,7 @@ import pandas as pd
 from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
 from dq_pipelines.lib.formats import Diagnosis, diagnose, profile
 from dq_pipelines.lib.identifiers import quote_identifier
+from dq_pipelines.lib.masking import mask
 from dq_pipelines.lib.project import (
     AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
@@ -91,12 +92,13 @@ def age_outcome(
     ).fetchall()
     day = pd.Timestamp(day).date() if day is not None else None
     age = (day - newest).days if day is not None and newest is not None else None
+    shown = mask(newest) if column.sensitive else newest
     return CheckOutcome(
         check_name=age_check_name(column.name),
         passed=age is not None and age <= column.max_age_days,
         severity=AGE_CHECK_SEVERITY,
         description=(
-            f"{contract.name}.{column.name}: newest value {newest} is {age} day(s) older "
+            f"{contract.name}.{column.name}: newest value {shown} is {age} day(s) older "
             f"than delivery {day} (allowed {column.max_age_days})"
             if age is not None
             else f"{contract.name}.{column.name}: no parseable value in delivery {day}"
