@@ -4,15 +4,25 @@ from collections.abc import Iterable, Iterator
 
 import dagster as dg
 
-from dq_pipelines.lib.project import Project
+from dq_pipelines.lib.masking import mask_outcome, sensitive_columns
+from dq_pipelines.lib.project import Project, load_project
 from dq_pipelines.lib.suites import SuiteSpec
 from dq_pipelines.lib.validation import CheckOutcome, json_safe
 
 SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
 
 
-def to_check_result(asset: str, outcome: CheckOutcome) -> dg.AssetCheckResult:
-    """Numbers stay numbers in the metadata, so Dagster plots them across evaluations."""
+def to_check_result(
+    asset: str, outcome: CheckOutcome, sensitive: frozenset[str] | None = None
+) -> dg.AssetCheckResult:
+    """Numbers stay numbers in the metadata, so Dagster plots them across evaluations.
+
+    The metadata is stored in the event log and shown in the UI, so values of the asset's
+    sensitive columns (default: as the project's contracts and SQL lineage say) are masked.
+    """
+    if sensitive is None:
+        sensitive = sensitive_columns(load_project(), asset)
+    outcome = mask_outcome(outcome, sensitive)
     metadata: dict[str, dg.RawMetadataValue] = {
         "severity": outcome.severity,
         "observed_value": dg.MetadataValue.json({"value": json_safe(outcome.observed_value)}),
@@ -63,6 +73,7 @@ def selected_results(
 ) -> Iterator[dg.AssetCheckResult]:
     """The results of the checks this run selected (a run may select a subset of them)."""
     selected = {key.name for key in context.selected_asset_check_keys}
+    sensitive = sensitive_columns(load_project(), asset)
     for outcome in outcomes:
         if outcome.check_name in selected:
-            yield to_check_result(asset, outcome)
+            yield to_check_result(asset, outcome, sensitive)

@@ -9,12 +9,16 @@ import yaml
 
 from dq_pipelines.lib.errors import DefinitionFileError
 from dq_pipelines.lib.formats import FORMATS
+from dq_pipelines.lib.identifiers import check_column_name
 
 DELIVERY_PLACEHOLDER = "{delivery_date}"
 SUPPORTED_FORMATS = ("csv",)
 SEVERITIES = ("ERROR", "WARN")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A DuckDB type name as a contract may declare it: VARCHAR, DECIMAL(10, 2), TIMESTAMP WITH TIME
+# ZONE... (it may reach DDL, so nothing else).
+_TYPE = re.compile(r"^[A-Z][A-Z0-9_]*( [A-Z][A-Z0-9_]*)*(\(\d+(, ?\d+)?\))?$")
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,13 @@ def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
     if not isinstance(raw, dict) or not raw:
         raise DefinitionFileError(path, "'columns' must be a non-empty mapping of name -> spec")
     columns = []
-    for name, spec in raw.items():
+    for key, spec in raw.items():
+        name = check_column_name(key, path, "columns")
         if not isinstance(spec, dict) or "type" not in spec:
             raise DefinitionFileError(path, f"column '{name}' needs at least a 'type'")
         type_ = str(spec["type"]).upper()
+        if not _TYPE.match(type_):
+            raise DefinitionFileError(path, f"column '{name}': {type_!r} is not a type name")
         formats = spec.get("formats", [spec["format"]] if "format" in spec else [])
         formats = tuple(formats if isinstance(formats, list) else [formats])
         unknown = [f for f in formats if f not in FORMATS]
@@ -124,7 +131,7 @@ def _parse_columns(raw: object, path: Path) -> tuple[ColumnSpec, ...]:
             raise DefinitionFileError(path, f"column '{name}': sensitive must be true or false")
         columns.append(
             ColumnSpec(
-                name=str(name),
+                name=name,
                 type=type_,
                 required=bool(spec.get("required", False)),
                 description=str(spec.get("description", "")),

@@ -11,6 +11,8 @@ import pandas as pd
 
 from dq_pipelines.lib.contracts import ColumnSpec, SourceContract
 from dq_pipelines.lib.formats import Diagnosis, diagnose, profile
+from dq_pipelines.lib.identifiers import quote_identifier
+from dq_pipelines.lib.masking import mask
 from dq_pipelines.lib.project import (
     AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
@@ -85,16 +87,18 @@ def age_outcome(
 ) -> CheckOutcome:
     """How much older than the delivery the column's newest value is."""
     ((day, newest),) = conn.execute(
-        f'select max(_delivery_date), max("{column.parsed_name}")::date from {table}'
+        f"select max(_delivery_date), max({quote_identifier(column.parsed_name)})::date "
+        f"from {table}"
     ).fetchall()
     day = pd.Timestamp(day).date() if day is not None else None
     age = (day - newest).days if day is not None and newest is not None else None
+    shown = mask(newest) if column.sensitive else newest
     return CheckOutcome(
         check_name=age_check_name(column.name),
         passed=age is not None and age <= column.max_age_days,
         severity=AGE_CHECK_SEVERITY,
         description=(
-            f"{contract.name}.{column.name}: newest value {newest} is {age} day(s) older "
+            f"{contract.name}.{column.name}: newest value {shown} is {age} day(s) older "
             f"than delivery {day} (allowed {column.max_age_days})"
             if age is not None
             else f"{contract.name}.{column.name}: no parseable value in delivery {day}"

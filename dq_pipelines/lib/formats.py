@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from dq_pipelines.lib.identifiers import quote_identifier
+
 
 @dataclass(frozen=True)
 class DateFormat:
@@ -19,7 +21,7 @@ class DateFormat:
     parse: str  # DuckDB expression on {c}, NULL when the value does not parse
 
     def parse_sql(self, column: str) -> str:
-        return self.parse.format(c=f'"{column}"')
+        return self.parse.format(c=quote_identifier(column))
 
 
 FORMATS: dict[str, DateFormat] = {
@@ -62,7 +64,7 @@ FORMATS: dict[str, DateFormat] = {
 def parse_expression(column: str, formats: tuple[str, ...], type_: str) -> str:
     """SQL turning the text column into `type_` with the first accepted format that fits."""
     tries = ", ".join(
-        f"case when regexp_full_match(\"{column}\", '{FORMATS[f].regex}') "
+        f"case when regexp_full_match({quote_identifier(column)}, '{FORMATS[f].regex}') "
         f"then {FORMATS[f].parse_sql(column)} end"
         for f in formats
     )
@@ -82,7 +84,7 @@ def profile(
     conn: duckdb.DuckDBPyConnection, table: str, column: str, accepted: tuple[str, ...]
 ) -> FormatProfile:
     """Count, in one scan, the values each known format (and the accepted ones) can parse."""
-    c = f'"{column}"'
+    c = quote_identifier(column)
     slash = f"regexp_full_match({c}, '{FORMATS['dd/mm/yyyy'].regex}')"
     first, second = (f"try_cast(split_part({c}, '/', {i}) as int)" for i in (1, 2))
     counts = [

@@ -24,7 +24,8 @@ from typing import Any
 
 import duckdb
 
-from dq_pipelines.lib.project import DeclaredCheck
+from dq_pipelines.lib.masking import row_json_sql, sensitive_columns
+from dq_pipelines.lib.project import DeclaredCheck, load_project
 from dq_pipelines.lib.row_conditions import sql_literal, unexpected_rows
 from dq_pipelines.lib.suites import SuiteSpec
 from dq_pipelines.lib.validation import CheckOutcome, TableRef, quote_identifier, validate_table
@@ -264,7 +265,7 @@ def _recheck_remaining_rows(
 
 
 def _lineage(staged: Staged, column: str) -> str:
-    return f's."{column}"' if column in staged.columns else "null"
+    return f"s.{quote_identifier(column)}" if column in staged.columns else "null"
 
 
 def _supersede(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> None:
@@ -283,12 +284,21 @@ def _supersede(conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str) -> 
 def _quarantine(
     conn: duckdb.DuckDBPyConnection, staged: Staged, run_id: str, reason: str, everything: bool
 ) -> int:
-    """Copy failing rows (or, when held, all rows) to dq_quarantine, with what they failed."""
+    """Copy failing rows (or, when held, all rows) to dq_quarantine, with what they failed.
+
+    Sensitive columns (see masking.py) are stored masked, not encrypted: dq_quarantine is read
+    to see why rows failed and how many, by people who may not see personal data, and the
+    delivered bytes stay whole in the archive for a replay after a fix, so nothing is lost.
+    Encryption would need a key to manage, rotate and keep from those same readers, for no
+    value the archive does not already keep.
+    """
     join = "left join" if everything else "join"
+    sensitive = sensitive_columns(load_project(), staged.asset)
+    row_data = row_json_sql("s", staged.columns, sensitive)
     conn.execute(
         f"""insert into dq_quarantine
             select ?, {_lineage(staged, "_load_id")}, {_lineage(staged, "_delivery_date")},
-                   s.rowid, coalesce(f.checks, [{sql_literal(HELD_CHECK)}]), ?, to_json(s), ?,
+                   s.rowid, coalesce(f.checks, [{sql_literal(HELD_CHECK)}]), ?, {row_data}, ?,
                    now(), null, null
             from {staged.sql} s {join} {_failing_table(staged)} f on s.rowid = f.row_no""",
         [staged.asset, reason, run_id],

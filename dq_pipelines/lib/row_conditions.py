@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from dq_pipelines.lib.identifiers import quote_identifier as _quote
+from dq_pipelines.lib.regexes import REGEX_EXPECTATIONS, to_re2
 from dq_pipelines.lib.suites import ExpectationSpec
-from dq_pipelines.lib.validation import quote_identifier as _quote
 
 
 def sql_literal(value: Any) -> str:
@@ -60,6 +61,16 @@ def _lengths(c: str, kw: Mapping[str, Any]) -> str:
     return _between(f"length({c})", kw)
 
 
+def _matches(c: str, regex: str) -> str:
+    """`c` matches a suite regex, as Python's re.search would (RE2 runs it: linear time)."""
+    return f"regexp_matches({c}, {sql_literal(to_re2(regex))})"
+
+
+def _matches_list(c: str, kw: Mapping[str, Any]) -> str:
+    joiner = " and " if kw.get("match_on", "any") == "all" else " or "
+    return "(" + joiner.join(_matches(c, r) for r in kw.get("regex_list") or []) + ")"
+
+
 def _duplicated(columns: list[str], table: str) -> str:
     cols = ", ".join(_quote(c) for c in columns)
     present = " and ".join(f"{_quote(c)} is not null" for c in columns)
@@ -79,15 +90,18 @@ _CONDITIONS: dict[str, Callable[[str, Mapping[str, Any], str], str]] = {
     ),
     "expect_column_values_to_not_be_in_set": (lambda c, kw, t: _in(c, kw.get("value_set") or [])),
     "expect_column_values_to_be_unique": lambda c, kw, t: _duplicated([kw["column"]], t),
-    "expect_column_values_to_match_regex": (
-        lambda c, kw, t: f"not regexp_matches({c}, {sql_literal(kw['regex'])})"
-    ),
-    "expect_column_values_to_not_match_regex": (
-        lambda c, kw, t: f"regexp_matches({c}, {sql_literal(kw['regex'])})"
+    "expect_column_values_to_match_regex": lambda c, kw, t: f"not {_matches(c, kw['regex'])}",
+    "expect_column_values_to_not_match_regex": lambda c, kw, t: _matches(c, kw["regex"]),
+    "expect_column_values_to_match_regex_list": (lambda c, kw, t: f"not {_matches_list(c, kw)}"),
+    "expect_column_values_to_not_match_regex_list": (
+        lambda c, kw, t: _matches_list(c, kw | {"match_on": "any"})
     ),
     "expect_column_value_lengths_to_be_between": lambda c, kw, t: _lengths(c, kw),
 }
 _NULLS_COUNT = {"expect_column_values_to_not_be_null", "expect_column_values_to_be_null"}
+
+
+REGEX_TYPES = REGEX_EXPECTATIONS  # every one has a condition above
 
 
 def unexpected_rows(spec: ExpectationSpec, table: str) -> str | None:
@@ -95,10 +109,19 @@ def unexpected_rows(spec: ExpectationSpec, table: str) -> str | None:
 
     As in GX, a null value is not unexpected (it is not checked) except by the null
     expectations themselves; the compound-key uniqueness check ignores keys with a null part.
+    None also when `mostly` or a `row_condition` makes the expectation a statement about the
+    whole table (quarantining rows one by one would not mean what the check means).
     """
     kw = spec.kwargs
     if kw.get("row_condition") or float(kw.get("mostly", 1.0)) < 1.0:
         return None
+    return unexpected_condition(spec, table)
+
+
+def unexpected_condition(spec: ExpectationSpec, table: str) -> str | None:
+    """The per-row condition of a row-level expectation, whatever its `mostly` (None if it
+    has none); a `row_condition` is not applied."""
+    kw = spec.kwargs
     if spec.type == "expect_compound_columns_to_be_unique":
         return _duplicated(list(kw["column_list"]), table)
     make = _CONDITIONS.get(spec.type)

@@ -11,6 +11,7 @@ import duckdb
 
 from dq_pipelines.lib.contracts import SourceContract
 from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.lib.identifiers import quote_identifier
 from dq_pipelines.lib.sql_models import SqlModel
 
 # Lineage columns added by ingest to every raw row.
@@ -32,8 +33,8 @@ def raw_schema(contract: SourceContract) -> TableSchema:
 
 def create_table_sql(table: str, schema: TableSchema) -> str:
     """DDL for an empty table with this schema (kept if it exists)."""
-    columns = ", ".join(f'"{name}" {type_}' for name, type_ in schema.items())
-    return f'create table if not exists "{table}" ({columns})'
+    columns = ", ".join(f"{quote_identifier(name)} {type_}" for name, type_ in schema.items())
+    return f"create table if not exists {quote_identifier(table)} ({columns})"
 
 
 def infer_schemas(
@@ -47,10 +48,11 @@ def infer_schemas(
             conn.execute(create_table_sql(contract.raw_table, schemas[contract.raw_table]))
         for model in models.values():
             try:
-                conn.execute(f"create table {model.name} as {model.sql} limit 0")
+                table = quote_identifier(model.name)
+                conn.execute(f"create table {table} as {model.sql} limit 0")
             except duckdb.Error as e:
                 raise DefinitionFileError(model.path, f"DuckDB cannot plan this model: {e}") from e
-            rows = conn.execute(f"describe {model.name}").fetchall()
+            rows = conn.execute(f"describe {table}").fetchall()
             schemas[model.name] = {row[0]: row[1] for row in rows}
     return schemas
 

@@ -1,5 +1,6 @@
 """SQL models: one DuckDB SELECT per file under dbt_like_sql/; the tables it reads are its deps."""
 
+import re
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
@@ -8,6 +9,10 @@ import sqlglot
 from sqlglot import exp
 
 from dq_pipelines.lib.errors import DefinitionFileError
+
+# A model's name is its file stem, and becomes a table and an asset key: an identifier, checked
+# before anything reads the file (schema inference runs DuckDB on the model at load).
+MODEL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,13 @@ def _description(sql: str) -> str:
 def load_sql_models(directory: Path, external_tables: set[str]) -> dict[str, SqlModel]:
     """Every model under directory, in dependency order; unknown tables and cycles are errors."""
     models: dict[str, SqlModel] = {}
-    for path in sorted(directory.rglob("*.sql")):
+    paths = sorted(directory.rglob("*.sql"))
+    for path in paths:
+        if not MODEL_NAME.match(path.stem):
+            raise DefinitionFileError(
+                path, f"a model's file name must be an identifier ({MODEL_NAME.pattern}).sql"
+            )
+    for path in paths:
         sql = path.read_text()
         if path.stem in models or path.stem in external_tables:
             raise DefinitionFileError(path, f"model name '{path.stem}' is already taken")

@@ -14,6 +14,7 @@ from typing import Any
 
 from dq_pipelines.lib.contracts import SEVERITIES
 from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.lib.regexes import REGEX_EXPECTATIONS, UnsupportedRegex, check_regex_kwargs
 from dq_pipelines.lib.schemas import TableSchema
 
 # kwargs that name columns of the validated table (others, e.g. column_set, are values).
@@ -132,6 +133,11 @@ def parse_suite(path: Path, schema: TableSchema | None) -> SuiteSpec:
             raise DefinitionFileError(
                 path, f"{where}: column(s) {missing} not in {path.stem} (has {sorted(schema)})"
             )
+        if spec.type in REGEX_EXPECTATIONS:
+            try:
+                check_regex_kwargs(kwargs, schema.get(str(kwargs.get("column"))))
+            except UnsupportedRegex as e:
+                raise DefinitionFileError(path, f"{where}: {e}") from e
         specs.append(spec)
     return SuiteSpec(asset=path.stem, path=path, expectations=tuple(specs), engine=engine)
 

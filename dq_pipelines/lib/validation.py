@@ -1,8 +1,11 @@
 """Running a suite with Great Expectations and turning its results into check outcomes.
 
 Suites run inside DuckDB through GX's SQL engine (see gx_duckdb), at scan speed and without
-pulling the table into memory. An expectation GX cannot compute in SQL on DuckDB is re-run in
-pandas on just the columns it needs, and its metadata says so and why.
+pulling the table into memory. Regex expectations, which GX cannot compute in SQL on DuckDB,
+are computed here in DuckDB with RE2 (see regexes.py): Python's backtracking engine, which GX's
+pandas engine would use, can hang a step on a hostile pattern and value. Any other
+expectation GX cannot compute in SQL on DuckDB is re-run in pandas on just the columns it
+needs, and its metadata says so and why.
 
 `CheckOutcome` is the one result shape every check shares, whatever computes it, so metadata,
 alerts and history read the same fields.
@@ -16,14 +19,20 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+import duckdb
 import pandas as pd
 from sqlalchemy.pool import NullPool
 
+from dq_pipelines.lib.identifiers import quote_identifier
+from dq_pipelines.lib.row_conditions import REGEX_TYPES, unexpected_condition
 from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
+__all__ = ["CheckOutcome", "TableRef", "json_safe", "quote_identifier", "validate_table"]
+
 SAMPLE_SIZE = 5
 ENGINE_SQL = "duckdb-sql"
+ENGINE_RE2 = "duckdb-re2"
 ENGINE_PANDAS = "pandas"
 _CHECK_META_KEY = "dq_check"
 
@@ -36,10 +45,6 @@ class TableRef:
     @property
     def sql(self) -> str:
         return f"{quote_identifier(self.schema)}.{quote_identifier(self.table)}"
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -166,13 +171,23 @@ def validate_table(
     One outcome per expectation, in suite order. `schema` lets a staged copy be audited
     before it is published (see publish.py).
     """
-    specs = list(suite.expectations)
-    if not specs:
-        return []
     where = TableRef(table or suite.asset, schema)
-    if suite.engine == ENGINE_PANDAS:
+    regexes = [e for e in suite.expectations if e.type in REGEX_TYPES]
+    others = [e for e in suite.expectations if e.type not in REGEX_TYPES]
+    outcomes = {o.check_name: o for o in _regex_outcomes(warehouse, regexes, where)}
+    if others and suite.engine == ENGINE_PANDAS:
         df = warehouse.query(f"select * from {where.sql}")
-        return _validate_pandas(suite.asset, specs, df, "suite meta.engine is 'pandas'")
+        done = _validate_pandas(suite.asset, others, df, "suite meta.engine is 'pandas'")
+        outcomes |= {o.check_name: o for o in done}
+    elif others:
+        outcomes |= _validate_with_gx_sql(suite, warehouse, others, where)
+    return [outcomes[spec.check_name] for spec in suite.expectations]
+
+
+def _validate_with_gx_sql(
+    suite: SuiteSpec, warehouse: DuckDBWarehouse, specs: list[ExpectationSpec], where: TableRef
+) -> dict[str, CheckOutcome]:
+    """GX's SQL engine in DuckDB, falling back to pandas per expectation it cannot compute."""
     from dq_pipelines.lib.gx_duckdb import DuckDBDatasource  # noqa: F401 - registers add_duckdb
 
     gx_log, warnings = logging.getLogger("great_expectations"), _GXWarnings()
@@ -195,7 +210,55 @@ def validate_table(
             fallback[spec.check_name] = "; ".join([reason, *sorted(set(warnings.messages))])
     if fallback:
         outcomes |= _pandas_fallback(suite, warehouse, fallback, where)
-    return [outcomes[spec.check_name] for spec in specs]
+    return outcomes
+
+
+def _regex_outcomes(
+    warehouse: DuckDBWarehouse, specs: list[ExpectationSpec], where: TableRef
+) -> list[CheckOutcome]:
+    """Regex expectations computed as GX computes them (counts, percent, `mostly`, sample),
+    with the unexpected-row condition quarantine uses, in DuckDB's linear-time RE2."""
+    if not specs:
+        return []
+    with warehouse.connect() as conn:
+        return [_regex_outcome(conn, spec, where) for spec in specs]
+
+
+def _regex_outcome(
+    conn: duckdb.DuckDBPyConnection, spec: ExpectationSpec, where: TableRef
+) -> CheckOutcome:
+    details = {
+        "expectation_type": spec.type,
+        "kwargs": json_safe(dict(spec.kwargs)),
+        "engine": ENGINE_RE2,
+    }
+    column = quote_identifier(spec.kwargs["column"])
+    try:
+        unexpected = unexpected_condition(spec, where.sql)
+        ((rows, values, failing),) = conn.execute(
+            f"select count(*), count({column}), count(*) filter (where {unexpected}) "
+            f"from {where.sql}"
+        ).fetchall()
+        sample = conn.execute(
+            f"select {column} from {where.sql} where {unexpected} limit {SAMPLE_SIZE}"
+        ).fetchall()
+    except (duckdb.Error, ValueError) as e:
+        return CheckOutcome(
+            spec.check_name, False, spec.severity, spec.description, error=str(e), details=details
+        )
+    mostly = float(spec.kwargs.get("mostly", 1.0))
+    return CheckOutcome(
+        check_name=spec.check_name,
+        # As GX: vacuously true with no values to check.
+        passed=values == 0 or (values - failing) / values >= mostly,
+        severity=spec.severity,
+        description=spec.description,
+        element_count=rows,
+        unexpected_count=failing,
+        unexpected_percent=failing / values * 100 if values else None,  # as GX rounds it
+        unexpected_sample=json_safe([value for (value,) in sample]),
+        details=details,
+    )
 
 
 def _validate_in_duckdb(
@@ -228,7 +291,7 @@ def _pandas_fallback(
     specs = [e for e in suite.expectations if e.check_name in reasons]
     columns = sorted({c for e in specs for c in e.columns})
     if all(e.columns for e in specs):
-        quoted = ", ".join(f'"{c}"' for c in columns)
+        quoted = ", ".join(quote_identifier(c) for c in columns)
         df = warehouse.query(f"select {quoted} from {where.sql}")
     else:
         df = warehouse.query(f"select * from {where.sql}")

@@ -25,7 +25,7 @@ from dq_pipelines.lib.project import load_project
 from dq_pipelines.lib.row_conditions import unexpected_rows
 from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.lib.validation import (
-    ENGINE_PANDAS,
+    ENGINE_RE2,
     ENGINE_SQL,
     SAMPLE_SIZE,
     CheckOutcome,
@@ -258,8 +258,9 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
-# GX has no DuckDB SQL for these; validate_table re-runs them in pandas, and says so.
-PANDAS_FALLBACK_TYPES = {"expect_column_values_to_match_regex"}
+# GX has no DuckDB SQL for regexes; validate_table computes them itself in DuckDB with RE2
+# (linear time: a hostile pattern cannot hang a step), and says so.
+RE2_TYPES = {"expect_column_values_to_match_regex"}
 
 
 def _check_name(exp_type: str, c: Case) -> str:
@@ -398,7 +399,7 @@ def test_sql_and_pandas_agree(outcomes, exp_type: str, c: Case):
     assert (sql.error, pandas.error) == (None, None), (
         f"{exp_type}({c.kwargs}) raised: sql={sql.error!r} pandas={pandas.error!r}"
     )
-    expected_engine = ENGINE_PANDAS if exp_type in PANDAS_FALLBACK_TYPES else ENGINE_SQL
+    expected_engine = ENGINE_RE2 if exp_type in RE2_TYPES else ENGINE_SQL
     assert sql.details["engine"] == expected_engine, (
         f"validate_table ran {exp_type} on {sql.details['engine']}, expected {expected_engine}: "
         f"{sql.details.get('engine_reason')}"

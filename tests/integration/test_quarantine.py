@@ -129,7 +129,7 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     check = evaluations(result)["raw_catalog.price__is_decimal"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["quarantined_rows"].value == 4
-    assert check.metadata["engine"].value == "pandas"  # the regex fallback quarantines too
+    assert check.metadata["engine"].value == "duckdb-re2"  # regexes run in RE2, quarantined too
     prices = warehouse.query(
         "select row_data->>'price' as price, staged_row from dq_quarantine "
         "where asset = 'raw_catalog' order by staged_row"

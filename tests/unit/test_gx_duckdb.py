@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import ENGINE_PANDAS, ENGINE_SQL, validate_table
+from dq_pipelines.lib.validation import ENGINE_PANDAS, ENGINE_RE2, ENGINE_SQL, validate_table
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 N_ROWS = 100
@@ -153,9 +153,9 @@ def test_gx_has_no_regex_sql_for_duckdb(db_path, gx_context):
         logging.disable(logging.NOTSET)
         _dispose(datasource, batch)
     assert result.result == {}, (
-        f"GX now computes regex in SQL on DuckDB (result={result.result}): validate_table's "
-        "pandas fallback is no longer needed for match_regex; update this test and "
-        "PANDAS_FALLBACK_TYPES in tests/integration/test_engine_conformance.py."
+        f"GX now computes regex in SQL on DuckDB (result={result.result}): validate_table "
+        "computes regexes itself in DuckDB (RE2); decide whether GX's SQL would do, and update "
+        "this test and RE2_TYPES in tests/integration/test_engine_conformance.py."
     )
     assert any(REGEX_UNSUPPORTED in m for m in _exception_messages(result)), result.exception_info
 
@@ -176,11 +176,19 @@ def _suite() -> SuiteSpec:
     return SuiteSpec(asset="t", path=None, expectations=specs)
 
 
-def test_validate_table_runs_regex_in_pandas_and_says_why(db_path):
+STRFTIME = ExpectationSpec(
+    "code__strftime",
+    "expect_column_values_to_match_strftime_format",
+    {"column": "code", "strftime_format": "%Y"},
+    "WARN",
+    "",
+)
+
+
+def test_validate_table_runs_regex_in_duckdb_re2(db_path):
     regex, not_null = validate_table(_suite(), DuckDBWarehouse(path=db_path))
 
-    assert regex.details["engine"] == ENGINE_PANDAS
-    assert REGEX_UNSUPPORTED in regex.details["engine_reason"], regex.details
+    assert regex.details["engine"] == ENGINE_RE2
     assert regex.error is None
     assert regex.passed is False
     assert (regex.element_count, regex.unexpected_count) == (N_ROWS, 3)
@@ -195,8 +203,8 @@ def test_validate_table_runs_regex_in_pandas_and_says_why(db_path):
 @pytest.mark.parametrize("fallback", [False, True], ids=["sql_only", "with_pandas_fallback"])
 def test_warehouse_file_is_free_after_validate_table(db_path, fallback):
     suite = _suite()
-    if not fallback:
-        suite = SuiteSpec(suite.asset, suite.path, suite.expectations[1:])
+    if fallback:  # GX has no SQL at all for strftime formats
+        suite = SuiteSpec(suite.asset, suite.path, (*suite.expectations, STRFTIME))
     outcomes = validate_table(suite, DuckDBWarehouse(path=db_path))
     assert (ENGINE_PANDAS in {o.details["engine"] for o in outcomes}) is fallback
 
