@@ -8,7 +8,9 @@ by slack-sdk's own retry handlers, a bounded number of times; what still fails i
 SlackDeliveryError, and the alert outbox (lib/alerts.py) tries again on a later sensor tick.
 
 Errors never carry the webhook URL or the token: both are secrets, and error text ends up in
-logs, the Dagster UI and the dq_alerts table.
+logs, the Dagster UI and the dq_alerts table. Error text is redacted by shape (lib/redact.py),
+since a proxy may echo only the webhook's path, and slack-sdk's own loggers (which log the
+request URL at DEBUG) are given a logger that redacts before any handler sees a record.
 """
 
 import random
@@ -35,6 +37,8 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
+
+from dq_pipelines.lib.redact import redact, redacting_logger
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 # Everything that can go wrong on the wire: URLError, timeouts, refused/reset connections,
@@ -244,6 +248,7 @@ class SlackNotifier(dg.ConfigurableResource):
             _set(self.webhook_url),
             timeout=self.timeout_seconds,
             retry_handlers=self._retry_handlers(),
+            logger=redacting_logger("slack_sdk.webhook"),
         )
         try:
             response = client.send(text=text, blocks=blocks)
@@ -264,6 +269,7 @@ class SlackNotifier(dg.ConfigurableResource):
             base_url=base_url.rstrip("/") + "/",  # slack-sdk appends the method name verbatim
             timeout=self.timeout_seconds,
             retry_handlers=self._retry_handlers(),
+            logger=redacting_logger("slack_sdk.web"),
         )
         try:
             return call(client)
@@ -284,7 +290,6 @@ class SlackNotifier(dg.ConfigurableResource):
 
     def _error(self, message: str, unavailable: bool) -> SlackDeliveryError:
         """Build the error with any secret scrubbed out, whatever the underlying library said."""
-        for secret in (_set(self.webhook_url), _set(self.bot_token)):
-            if secret:
-                message = message.replace(secret, "[redacted]")
-        return SlackDeliveryError(message, unavailable)
+        return SlackDeliveryError(
+            redact(message, _set(self.webhook_url), _set(self.bot_token)), unavailable
+        )
