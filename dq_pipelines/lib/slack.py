@@ -13,8 +13,10 @@ since a proxy may echo only the webhook's path, and slack-sdk's own loggers (whi
 request URL at DEBUG) are given a logger that redacts before any handler sees a record.
 """
 
+import math
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
@@ -94,7 +96,36 @@ class _ProportionalJitter(Jitter):
         return duration * (1 + random.random() / 2)
 
 
-class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):
+class _BeforeDeadline(RetryHandler):
+    """No retry that could not finish by `deadline` (a monotonic time): the wait before it plus
+    one request's timeout must fit. Set on each handler of one post (handlers are per post)."""
+
+    deadline: float | None = None
+    attempt_seconds: float = 0.0
+
+    def can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if self.deadline is not None:
+            wait = self._longest_wait(state, response)
+            if time.monotonic() + wait + self.attempt_seconds > self.deadline:
+                return False
+        return super().can_retry(state=state, request=request, response=response, error=error)
+
+    def _longest_wait(self, state: RetryState, response: HttpResponse | None) -> float:
+        return self.interval_calculator.calculate_sleep_duration(state.current_attempt) * 1.5
+
+
+class _ConnectionErrorRetryHandler(_BeforeDeadline, ConnectionErrorRetryHandler):
+    pass
+
+
+class _AnyServerErrorRetryHandler(_BeforeDeadline, ServerErrorRetryHandler):
     """Every 5xx, not only 500 and 503: proxies in front of Slack answer 502 and 504 too."""
 
     def _can_retry(
@@ -108,7 +139,12 @@ class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):
         return response is not None and response.status_code >= 500
 
 
-class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+def _retry_after(response: HttpResponse | None) -> str:
+    headers = {k.lower(): v for k, v in (response.headers.items() if response else [])}
+    return str((headers.get("retry-after") or ["1"])[0]).strip()
+
+
+class _BoundedRateLimitRetryHandler(_BeforeDeadline, RateLimitErrorRetryHandler):
     """Waits out a 429's Retry-After only when it is short; a longer wait is left to the outbox."""
 
     def __init__(self, max_retry_count: int, max_wait_seconds: int) -> None:
@@ -125,10 +161,13 @@ class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
     ) -> bool:
         if response is None or response.status_code != 429:
             return False
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        wait = str((headers.get("retry-after") or ["1"])[0]).strip()
+        wait = _retry_after(response)
         # slack-sdk sleeps int(Retry-After) + up to 1 s; an HTTP-date value would crash it.
         return wait.isdigit() and int(wait) <= self.max_wait_seconds
+
+    def _longest_wait(self, state: RetryState, response: HttpResponse | None) -> float:
+        wait = _retry_after(response)
+        return int(wait) + 1 if wait.isdigit() else 0
 
 
 class SlackNotifier(dg.ConfigurableResource):
@@ -178,16 +217,21 @@ class SlackNotifier(dg.ConfigurableResource):
         return self.send(text, blocks).destination
 
     def send(
-        self, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
+        self,
+        text: str,
+        blocks: list[dict] | None = None,
+        thread_ts: str | None = None,
+        deadline: float | None = None,
     ) -> SlackMessage:
         """Send one message, as a reply in thread `thread_ts` if given (bot token only).
 
-        The webhook wins when both are configured.
+        The webhook wins when both are configured. With a `deadline` (a `time.monotonic()`
+        value), requests time out and retries stop so that the call ends by then.
         """
         if _set(self.webhook_url):
             if thread_ts:
                 raise ValueError("an incoming webhook cannot reply in a thread")
-            self._post_webhook(text, blocks)
+            self._post_webhook(text, blocks, deadline)
             return SlackMessage(self.destination())
         self._require_bot()
         response = self._call_api(
@@ -195,10 +239,18 @@ class SlackNotifier(dg.ConfigurableResource):
             lambda client: client.chat_postMessage(
                 channel=_set(self.channel), text=text, blocks=blocks, thread_ts=thread_ts
             ),
+            deadline,
         )
         return SlackMessage(self.destination(), response.get("channel"), response.get("ts"))
 
-    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+    def update(
+        self,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        deadline: float | None = None,
+    ) -> None:
         """Replace the text and blocks of a message the bot posted.
 
         `channel` is the channel ID its post was answered with: chat.update, unlike
@@ -211,6 +263,7 @@ class SlackNotifier(dg.ConfigurableResource):
         self._call_api(
             "chat.update",
             lambda client: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+            deadline,
         )
 
     def why_not_configured(self) -> str:
@@ -234,20 +287,29 @@ class SlackNotifier(dg.ConfigurableResource):
             "Slack is not configured: set webhook_url, or bot_token and channel"
         )
 
-    def _retry_handlers(self) -> list[RetryHandler]:
+    def _timeout(self, deadline: float | None) -> int:
+        """Per-request timeout: the configured one, cut to what is left before the deadline."""
+        if deadline is None:
+            return self.timeout_seconds
+        return max(1, min(self.timeout_seconds, math.ceil(deadline - time.monotonic())))
+
+    def _retry_handlers(self, deadline: float | None) -> list[RetryHandler]:
         """slack-sdk's handlers share one attempt counter, so max_retries bounds them together."""
         backoff = BackoffRetryIntervalCalculator(self.retry_backoff_seconds, _ProportionalJitter())
-        return [
+        handlers: list[_BeforeDeadline] = [
             _BoundedRateLimitRetryHandler(self.max_retries, self.max_retry_after_seconds),
             _AnyServerErrorRetryHandler(self.max_retries, backoff),
-            ConnectionErrorRetryHandler(self.max_retries, backoff, error_types=_RETRIED_ERRORS),
+            _ConnectionErrorRetryHandler(self.max_retries, backoff, error_types=_RETRIED_ERRORS),
         ]
+        for handler in handlers:
+            handler.deadline, handler.attempt_seconds = deadline, self._timeout(deadline)
+        return list(handlers)
 
-    def _post_webhook(self, text: str, blocks: list[dict] | None) -> None:
+    def _post_webhook(self, text: str, blocks: list[dict] | None, deadline: float | None) -> None:
         client = WebhookClient(
             _set(self.webhook_url),
-            timeout=self.timeout_seconds,
-            retry_handlers=self._retry_handlers(),
+            timeout=self._timeout(deadline),
+            retry_handlers=self._retry_handlers(deadline),
             logger=redacting_logger("slack_sdk.webhook"),
         )
         try:
@@ -261,14 +323,19 @@ class SlackNotifier(dg.ConfigurableResource):
                 unavailable=_transient(response.status_code),
             )
 
-    def _call_api(self, method: str, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+    def _call_api(
+        self,
+        method: str,
+        call: Callable[[WebClient], SlackResponse],
+        deadline: float | None = None,
+    ) -> SlackResponse:
         """One Web API call with the bot token, its failures as SlackDeliveryError."""
         base_url = _set(self.api_base_url) or DEFAULT_API_BASE_URL
         client = WebClient(
             token=_set(self.bot_token),
             base_url=base_url.rstrip("/") + "/",  # slack-sdk appends the method name verbatim
-            timeout=self.timeout_seconds,
-            retry_handlers=self._retry_handlers(),
+            timeout=self._timeout(deadline),
+            retry_handlers=self._retry_handlers(deadline),
             logger=redacting_logger("slack_sdk.web"),
         )
         try:
