@@ -53,8 +53,10 @@ class SlackStub:
     token: str = "xoxb-test-token"
     channel_id: str = "C123"
 
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", latency: float = 0.0) -> None:
+        """`latency`: seconds every request stalls before it is answered (a slow Slack)."""
         self.token = token
+        self.latency = latency
         self.requests: list[RecordedRequest] = []
         self._posts: list[Posted] = []
         self._updates: list[dict] = []
@@ -218,8 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _respond(self, body: dict | None) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
         path = self.path.split("?", 1)[0]
-        reply = self.server.stub._handle(path, headers, body)  # type: ignore[attr-defined]
-        time.sleep(reply.delay)
+        stub = self.server.stub  # type: ignore[attr-defined]
+        reply = stub._handle(path, headers, body)
+        time.sleep(stub.latency + reply.delay)
         payload = reply.body.encode("utf-8")
         # After a stall the client may have hung up already; that is the point of the stall.
         with contextlib.suppress(OSError):

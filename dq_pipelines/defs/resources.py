@@ -2,10 +2,11 @@
 
 import dagster as dg
 
+from dq_pipelines.lib.alert_budget import AlertTickPolicy
 from dq_pipelines.lib.ingest import LandingZone
 from dq_pipelines.lib.links import DagsterUI
 from dq_pipelines.lib.model_store import ModelStore
-from dq_pipelines.lib.settings import setting
+from dq_pipelines.lib.settings import int_setting, setting
 from dq_pipelines.lib.slack import SlackNotifier
 from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
@@ -26,6 +27,11 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             bot_token=setting("DQ_SLACK_BOT_TOKEN"),
             channel=setting("DQ_SLACK_CHANNEL"),
             api_base_url=setting("DQ_SLACK_API_URL"),
+        ),
+        "alerting": AlertTickPolicy(
+            max_alerts_per_tick=int_setting("DQ_ALERT_MAX_PER_TICK"),
+            tick_seconds=int_setting("DQ_ALERT_TICK_SECONDS"),
+            pending_hold_seconds=int_setting("DQ_ALERT_PENDING_HOLD_SECONDS"),
         ),
     }
 

@@ -2,11 +2,22 @@
 
 Executions are read from the instance's asset-check table, whose ids are global (event
 storage ids are per run on the default SQLite storage). A record gets its id when the check is
-planned and is updated in place when it completes, so the cursor never moves past a record that
-is still in progress: a slow run's failure is read when it lands, not skipped.
+planned and is updated in place when it completes, so a record still in progress (PLANNED in a
+run that has not finished) holds the cursor: executions are read in order, and a slow run's
+failure is read when it lands, not skipped.
+
+It holds the cursor for a bounded time only (`hold_seconds`, counted from when it was planned):
+a run that died without being marked failed would otherwise silence every later failure. After
+that the cursor moves on and the execution is kept in the cursor as pending; it is read when it
+completes, and dropped when its run ends without executing it (or the run is deleted).
+
+The cursor is JSON, `{"after": <id read up to>, "pending": [[id, "asset/key:check"], ...]}`;
+a plain integer (the cursor of earlier versions) is read as `after`.
 """
 
-from dataclasses import dataclass
+import json
+import time
+from dataclasses import dataclass, field
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import (
@@ -18,9 +29,57 @@ PAGE = 100
 
 
 @dataclass(frozen=True)
+class AlertCursor:
+    """Executions read up to `after`, except `pending` ones, which are still to be read."""
+
+    after: int | None = None
+    pending: tuple[tuple[int, dg.AssetCheckKey], ...] = ()
+
+    @classmethod
+    def parse(cls, text: str | None) -> "AlertCursor":
+        if not text:
+            return cls()
+        if text.strip().isdigit():
+            return cls(int(text))
+        data = json.loads(text)
+        pending = tuple(
+            (int(id_), dg.AssetCheckKey.from_user_string(key)) for id_, key in data["pending"]
+        )
+        return cls(data["after"], pending)
+
+    def serialize(self) -> str:
+        pending = [[id_, key.to_user_string()] for id_, key in self.pending]
+        return json.dumps({"after": self.after, "pending": pending})
+
+
+@dataclass(frozen=True)
 class CheckExecutionBatch:
-    completed: list[AssetCheckExecutionRecord]  # oldest first
-    cursor: int | None
+    """Completed executions to alert on, oldest first (pending ones that completed come
+    first), and the cursor to save once some of them have been handled."""
+
+    completed: list[AssetCheckExecutionRecord]
+    still_pending: tuple[tuple[int, dg.AssetCheckKey], ...] = ()
+    newly_pending: tuple[tuple[int, dg.AssetCheckKey], ...] = ()
+    scanned_to: int | None = None  # every new record up to here was read or is pending
+    late: frozenset[int] = field(default_factory=frozenset)  # ids of completed pending ones
+
+    @property
+    def cursor(self) -> AlertCursor:
+        """The cursor once every completed execution has been handled."""
+        return self.cursor_after(len(self.completed))
+
+    def cursor_after(self, handled: int) -> AlertCursor:
+        """The cursor once the first `handled` completed executions have been handled: the
+        rest are read again next time (a pending one stays pending)."""
+        left = self.completed[handled:]
+        unread = [r.id for r in left if r.id not in self.late]
+        after = min(unread) - 1 if unread else self.scanned_to
+        pending = [
+            *self.still_pending,
+            *((r.id, r.key) for r in left if r.id in self.late),
+            *(p for p in self.newly_pending if after is not None and p[0] <= after),
+        ]
+        return AlertCursor(after, tuple(sorted(pending, key=lambda p: p[0])))
 
 
 def _history_after(
@@ -45,25 +104,69 @@ def _settled(instance: dg.DagsterInstance, record: AssetCheckExecutionRecord) ->
     return run is None or run.is_finished  # planned in a finished run: it will never execute
 
 
-def completed_executions_after(
-    instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey], after: int | None
+def _evaluated(record: AssetCheckExecutionRecord) -> bool:
+    event = record.event.dagster_event if record.event is not None else None
+    return event is not None and event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+
+
+def _reread(
+    instance: dg.DagsterInstance, pending: tuple[tuple[int, dg.AssetCheckKey], ...]
+) -> tuple[list[AssetCheckExecutionRecord], list[tuple[int, dg.AssetCheckKey]]]:
+    """Pending executions that completed since, and those still pending; the others (run over
+    without executing them, or deleted) are dropped."""
+    completed, still = [], []
+    for id_, key in pending:
+        page = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=1, cursor=id_ + 1
+        )
+        record = page[0] if page and page[0].id == id_ else None
+        if record is None:
+            continue
+        if not _settled(instance, record):
+            still.append((id_, key))
+        elif _evaluated(record):
+            completed.append(record)
+    return completed, still
+
+
+def read_executions(
+    instance: dg.DagsterInstance,
+    keys: list[dg.AssetCheckKey],
+    cursor: AlertCursor,
+    hold_seconds: float,
 ) -> CheckExecutionBatch:
-    """Executions with id > after that have completed, and the cursor to read from next."""
+    """Completed executions after `cursor` (and pending ones that completed since)."""
+    late, still = _reread(instance, cursor.pending)
     records = sorted(
-        (r for k in keys for r in _history_after(instance, k, after)), key=lambda r: r.id
+        (r for k in keys for r in _history_after(instance, k, cursor.after)), key=lambda r: r.id
     )
-    unsettled = [r.id for r in records if not _settled(instance, r)]
-    limit = min(unsettled) if unsettled else None
-    completed = [
-        r
-        for r in records
-        if (limit is None or r.id < limit)
-        and r.event is not None
-        and r.event.dagster_event is not None
-        and r.event.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
-    ]
-    if limit is not None:
-        cursor = limit - 1 if after is None or limit - 1 > after else after
-    else:
-        cursor = records[-1].id if records else after
-    return CheckExecutionBatch(completed, cursor)
+    fresh: list[AssetCheckExecutionRecord] = []
+    newly_pending: list[tuple[int, dg.AssetCheckKey]] = []
+    scanned_to = records[-1].id if records else cursor.after
+    for record in records:
+        if not _settled(instance, record):
+            if time.time() - record.create_timestamp < hold_seconds:
+                scanned_to = record.id - 1  # still holds the cursor
+                break
+            newly_pending.append((record.id, record.key))
+        elif _evaluated(record):
+            fresh.append(record)
+    if cursor.after is not None and scanned_to is not None:
+        scanned_to = max(scanned_to, cursor.after)
+    return CheckExecutionBatch(
+        completed=sorted(late, key=lambda r: r.id) + fresh,
+        still_pending=tuple(still),
+        newly_pending=tuple(newly_pending),
+        scanned_to=scanned_to,
+        late=frozenset(r.id for r in late),
+    )
+
+
+def completed_executions_after(
+    instance: dg.DagsterInstance,
+    keys: list[dg.AssetCheckKey],
+    after: int | None,
+    hold_seconds: float = float("inf"),
+) -> CheckExecutionBatch:
+    """Executions with id > after that have completed (a plain integer cursor)."""
+    return read_executions(instance, keys, AlertCursor(after), hold_seconds)

@@ -6,6 +6,7 @@ its name, never its value. An unset one falls back to the default below (secrets
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
@@ -30,6 +31,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DQ_SLACK_BOT_TOKEN", None, "Slack bot token, used with DQ_SLACK_CHANNEL (secret)"),
     Setting("DQ_SLACK_CHANNEL", None, "Slack channel for the bot token, e.g. #ml-data-quality"),
     Setting("DQ_SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL"),
+    Setting("DQ_ALERT_MAX_PER_TICK", "200", "Alerts one sensor tick handles, retries included"),
+    Setting("DQ_ALERT_TICK_SECONDS", "40", "No alert is started after this in a tick (limit 60 s)"),
+    Setting(
+        "DQ_ALERT_PENDING_HOLD_SECONDS",
+        "600",
+        "How long a check of a run still going holds the alert cursor before later ones are read",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -37,6 +45,11 @@ _BY_NAME = {s.name: s for s in SETTINGS}
 def setting(name: str) -> str | dg.EnvVar | None:
     """The value to bind to a resource field: the env var if set, else the documented default."""
     return dg.EnvVar(name) if os.environ.get(name) else _BY_NAME[name].default
+
+
+def int_setting(name: str) -> Any:
+    """setting() for an integer field: Dagster resolves an int env var only as `EnvVar.int`."""
+    return dg.EnvVar.int(name) if os.environ.get(name) else int(_BY_NAME[name].default or 0)
 
 
 def resolved(name: str) -> str | None:

@@ -8,43 +8,35 @@ by slack-sdk's own retry handlers, a bounded number of times; what still fails i
 SlackDeliveryError, and the alert outbox (lib/alerts.py) tries again on a later sensor tick.
 
 Errors never carry the webhook URL or the token: both are secrets, and error text ends up in
-logs, the Dagster UI and the dq_alerts table.
+logs, the Dagster UI and the dq_alerts table. Error text is redacted by shape (lib/redact.py),
+since a proxy may echo only the webhook's path, and slack-sdk's own loggers (which log the
+request URL at DEBUG) are given a logger that redacts before any handler sees a record.
 """
 
-import random
+import math
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.client import HTTPException
-from urllib.error import URLError
 
 import dagster as dg
 from pydantic import Field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry import (
-    BackoffRetryIntervalCalculator,
-    ConnectionErrorRetryHandler,
-    HttpRequest,
-    HttpResponse,
-    Jitter,
-    RateLimitErrorRetryHandler,
     RetryHandler,
-    RetryState,
 )
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
+
+from dq_pipelines.lib.redact import redact, redacting_logger
+from dq_pipelines.lib.slack_retry import retry_handlers
 
 DEFAULT_API_BASE_URL = "https://slack.com/api/"
 # Everything that can go wrong on the wire: URLError, timeouts, refused/reset connections,
 # malformed responses, bad URLs and slack-sdk's own client errors.
 _TRANSPORT_ERRORS = (SlackClientError, OSError, HTTPException, ValueError)
-# Errors retried within a post. A read timeout surfaces as a bare TimeoutError (urllib wraps
-# only connect-time errors in URLError), which slack-sdk's default list does not retry. Slack
-# may have accepted a post whose answer timed out, so a retry can duplicate it: rarer and
-# cheaper than an alert lost in an outage.
-_RETRIED_ERRORS: list[type[Exception]] = [URLError, ConnectionError, TimeoutError]
 
 
 class SlackNotConfiguredError(RuntimeError):
@@ -81,50 +73,6 @@ def _set(value: str | None) -> str | None:
 
 def _transient(status: int) -> bool:
     return status == 429 or status >= 500
-
-
-class _ProportionalJitter(Jitter):
-    """Up to +50% of each wait (slack-sdk's default adds up to a whole second to every wait)."""
-
-    def recalculate(self, duration: float) -> float:
-        return duration * (1 + random.random() / 2)
-
-
-class _AnyServerErrorRetryHandler(ServerErrorRetryHandler):
-    """Every 5xx, not only 500 and 503: proxies in front of Slack answer 502 and 504 too."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code >= 500
-
-
-class _BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
-    """Waits out a 429's Retry-After only when it is short; a longer wait is left to the outbox."""
-
-    def __init__(self, max_retry_count: int, max_wait_seconds: int) -> None:
-        super().__init__(max_retry_count)
-        self.max_wait_seconds = max_wait_seconds
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        if response is None or response.status_code != 429:
-            return False
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        wait = str((headers.get("retry-after") or ["1"])[0]).strip()
-        # slack-sdk sleeps int(Retry-After) + up to 1 s; an HTTP-date value would crash it.
-        return wait.isdigit() and int(wait) <= self.max_wait_seconds
 
 
 class SlackNotifier(dg.ConfigurableResource):
@@ -174,16 +122,21 @@ class SlackNotifier(dg.ConfigurableResource):
         return self.send(text, blocks).destination
 
     def send(
-        self, text: str, blocks: list[dict] | None = None, thread_ts: str | None = None
+        self,
+        text: str,
+        blocks: list[dict] | None = None,
+        thread_ts: str | None = None,
+        deadline: float | None = None,
     ) -> SlackMessage:
         """Send one message, as a reply in thread `thread_ts` if given (bot token only).
 
-        The webhook wins when both are configured.
+        The webhook wins when both are configured. With a `deadline` (a `time.monotonic()`
+        value), requests time out and retries stop so that the call ends by then.
         """
         if _set(self.webhook_url):
             if thread_ts:
                 raise ValueError("an incoming webhook cannot reply in a thread")
-            self._post_webhook(text, blocks)
+            self._post_webhook(text, blocks, deadline)
             return SlackMessage(self.destination())
         self._require_bot()
         response = self._call_api(
@@ -191,10 +144,18 @@ class SlackNotifier(dg.ConfigurableResource):
             lambda client: client.chat_postMessage(
                 channel=_set(self.channel), text=text, blocks=blocks, thread_ts=thread_ts
             ),
+            deadline,
         )
         return SlackMessage(self.destination(), response.get("channel"), response.get("ts"))
 
-    def update(self, channel: str, ts: str, text: str, blocks: list[dict] | None = None) -> None:
+    def update(
+        self,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: list[dict] | None = None,
+        deadline: float | None = None,
+    ) -> None:
         """Replace the text and blocks of a message the bot posted.
 
         `channel` is the channel ID its post was answered with: chat.update, unlike
@@ -207,6 +168,7 @@ class SlackNotifier(dg.ConfigurableResource):
         self._call_api(
             "chat.update",
             lambda client: client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks),
+            deadline,
         )
 
     def why_not_configured(self) -> str:
@@ -230,20 +192,27 @@ class SlackNotifier(dg.ConfigurableResource):
             "Slack is not configured: set webhook_url, or bot_token and channel"
         )
 
-    def _retry_handlers(self) -> list[RetryHandler]:
-        """slack-sdk's handlers share one attempt counter, so max_retries bounds them together."""
-        backoff = BackoffRetryIntervalCalculator(self.retry_backoff_seconds, _ProportionalJitter())
-        return [
-            _BoundedRateLimitRetryHandler(self.max_retries, self.max_retry_after_seconds),
-            _AnyServerErrorRetryHandler(self.max_retries, backoff),
-            ConnectionErrorRetryHandler(self.max_retries, backoff, error_types=_RETRIED_ERRORS),
-        ]
+    def _timeout(self, deadline: float | None) -> int:
+        """Per-request timeout: the configured one, cut to what is left before the deadline."""
+        if deadline is None:
+            return self.timeout_seconds
+        return max(1, min(self.timeout_seconds, math.ceil(deadline - time.monotonic())))
 
-    def _post_webhook(self, text: str, blocks: list[dict] | None) -> None:
+    def _retry_handlers(self, deadline: float | None) -> list[RetryHandler]:
+        return retry_handlers(
+            self.max_retries,
+            self.retry_backoff_seconds,
+            self.max_retry_after_seconds,
+            deadline,
+            self._timeout(deadline),
+        )
+
+    def _post_webhook(self, text: str, blocks: list[dict] | None, deadline: float | None) -> None:
         client = WebhookClient(
             _set(self.webhook_url),
-            timeout=self.timeout_seconds,
-            retry_handlers=self._retry_handlers(),
+            timeout=self._timeout(deadline),
+            retry_handlers=self._retry_handlers(deadline),
+            logger=redacting_logger("slack_sdk.webhook"),
         )
         try:
             response = client.send(text=text, blocks=blocks)
@@ -256,14 +225,20 @@ class SlackNotifier(dg.ConfigurableResource):
                 unavailable=_transient(response.status_code),
             )
 
-    def _call_api(self, method: str, call: Callable[[WebClient], SlackResponse]) -> SlackResponse:
+    def _call_api(
+        self,
+        method: str,
+        call: Callable[[WebClient], SlackResponse],
+        deadline: float | None = None,
+    ) -> SlackResponse:
         """One Web API call with the bot token, its failures as SlackDeliveryError."""
         base_url = _set(self.api_base_url) or DEFAULT_API_BASE_URL
         client = WebClient(
             token=_set(self.bot_token),
             base_url=base_url.rstrip("/") + "/",  # slack-sdk appends the method name verbatim
-            timeout=self.timeout_seconds,
-            retry_handlers=self._retry_handlers(),
+            timeout=self._timeout(deadline),
+            retry_handlers=self._retry_handlers(deadline),
+            logger=redacting_logger("slack_sdk.web"),
         )
         try:
             return call(client)
@@ -284,7 +259,6 @@ class SlackNotifier(dg.ConfigurableResource):
 
     def _error(self, message: str, unavailable: bool) -> SlackDeliveryError:
         """Build the error with any secret scrubbed out, whatever the underlying library said."""
-        for secret in (_set(self.webhook_url), _set(self.bot_token)):
-            if secret:
-                message = message.replace(secret, "[redacted]")
-        return SlackDeliveryError(message, unavailable)
+        return SlackDeliveryError(
+            redact(message, _set(self.webhook_url), _set(self.bot_token)), unavailable
+        )

@@ -1,12 +1,13 @@
 """The alert cursor never moves past a check that is still running, and never re-reads."""
 
 from dataclasses import dataclass
+from time import time
 from types import SimpleNamespace
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from dq_pipelines.lib.check_events import completed_executions_after
+from dq_pipelines.lib.check_events import AlertCursor, completed_executions_after, read_executions
 
 KEY = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "price__between")
 PLANNED, FAILED = AssetCheckExecutionRecordStatus.PLANNED, AssetCheckExecutionRecordStatus.FAILED
@@ -34,9 +35,11 @@ class FakeInstance:
         return SimpleNamespace(is_finished=run_id in self.finished_runs)
 
 
-def _record(id_, run_id, status):
+def _record(id_, run_id, status, age=0.0):
     event = None if status == PLANNED else EVALUATION
-    return SimpleNamespace(id=id_, run_id=run_id, status=status, event=event)
+    return SimpleNamespace(
+        id=id_, run_id=run_id, status=status, event=event, key=KEY, create_timestamp=time() - age
+    )
 
 
 def test_cursor_waits_for_a_check_still_running_in_an_earlier_run():
@@ -45,16 +48,16 @@ def test_cursor_waits_for_a_check_still_running_in_an_earlier_run():
 
     first = completed_executions_after(instance, [KEY], None)
     assert first.completed == []  # 11 waits until 10 settles, so nothing is read out of order
-    assert first.cursor == 9
+    assert first.cursor == AlertCursor(9)
 
     instance.records[0] = _record(10, "slow", FAILED)
     instance.finished_runs.add("slow")
-    second = completed_executions_after(instance, [KEY], first.cursor)
+    second = completed_executions_after(instance, [KEY], first.cursor.after)
     assert [r.id for r in second.completed] == [10, 11]
-    assert second.cursor == 11
+    assert second.cursor == AlertCursor(11)
 
-    third = completed_executions_after(instance, [KEY], second.cursor)
-    assert third.completed == [] and third.cursor == 11
+    third = completed_executions_after(instance, [KEY], second.cursor.after)
+    assert third.completed == [] and third.cursor == AlertCursor(11)
 
 
 def test_a_check_planned_in_a_finished_run_never_holds_the_cursor():
@@ -62,7 +65,7 @@ def test_a_check_planned_in_a_finished_run_never_holds_the_cursor():
     instance = FakeInstance([skipped, failed], finished_runs={"crashed", "later"})
     batch = completed_executions_after(instance, [KEY], None)
     assert [r.id for r in batch.completed] == [6]
-    assert batch.cursor == 6
+    assert batch.cursor == AlertCursor(6)
 
 
 def test_history_is_paged_until_the_cursor(monkeypatch):
@@ -71,4 +74,47 @@ def test_history_is_paged_until_the_cursor(monkeypatch):
     instance = FakeInstance(records, finished_runs={f"r{i}" for i in range(1, 11)})
     batch = completed_executions_after(instance, [KEY], 2)
     assert [r.id for r in batch.completed] == list(range(3, 11))
-    assert batch.cursor == 10
+    assert batch.cursor == AlertCursor(10)
+
+
+def test_a_check_planned_too_long_ago_is_kept_pending_and_read_when_it_completes():
+    dead, later = _record(10, "dead", PLANNED, age=120), _record(11, "later", FAILED)
+    instance = FakeInstance([dead, later], finished_runs={"later"})
+
+    first = read_executions(instance, [KEY], AlertCursor(), hold_seconds=60)
+    assert [r.id for r in first.completed] == [11]  # the later failure is not held back
+    assert first.cursor == AlertCursor(11, ((10, KEY),))
+
+    again = read_executions(instance, [KEY], first.cursor, hold_seconds=60)
+    assert again.completed == [] and again.cursor == first.cursor
+
+    instance.records[0] = _record(10, "dead", FAILED, age=120)  # it completes after all
+    late = read_executions(instance, [KEY], first.cursor, hold_seconds=60)
+    assert [r.id for r in late.completed] == [10]
+    assert late.cursor == AlertCursor(11)
+
+
+def test_a_pending_check_whose_run_ended_without_it_is_dropped():
+    instance = FakeInstance([_record(10, "dead", PLANNED, age=120)], finished_runs=set())
+    first = read_executions(instance, [KEY], AlertCursor(), hold_seconds=60)
+    assert first.cursor == AlertCursor(10, ((10, KEY),))
+    instance.finished_runs.add("dead")  # marked failed at last, the check never ran
+    settled = read_executions(instance, [KEY], first.cursor, hold_seconds=60)
+    assert settled.completed == [] and settled.cursor == AlertCursor(10)
+
+
+def test_the_cursor_covers_only_what_was_handled():
+    records = [_record(i, f"r{i}", FAILED) for i in (1, 2, 4)] + [_record(3, "slow", PLANNED, 99)]
+    instance = FakeInstance(records, finished_runs={"r1", "r2", "r4"})
+    batch = read_executions(instance, [KEY], AlertCursor(), hold_seconds=60)
+    assert [r.id for r in batch.completed] == [1, 2, 4]
+    assert batch.cursor_after(0) == AlertCursor(0)
+    assert batch.cursor_after(2) == AlertCursor(3, ((3, KEY),))
+    assert batch.cursor_after(3) == AlertCursor(4, ((3, KEY),))
+
+
+def test_cursor_round_trips_and_reads_an_old_integer_cursor():
+    cursor = AlertCursor(42, ((7, KEY), (9, dg.AssetCheckKey(dg.AssetKey(["a", "b"]), "c"))))
+    assert AlertCursor.parse(cursor.serialize()) == cursor
+    assert AlertCursor.parse("17") == AlertCursor(17)
+    assert AlertCursor.parse(None) == AlertCursor() == AlertCursor.parse("")

@@ -4,6 +4,7 @@ import dagster as dg
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 
+from dq_pipelines.lib.alert_budget import AlertTickPolicy, TickBudget
 from dq_pipelines.lib.alerts import (
     FRESHNESS_POLICY_CHECK,
     AlertOutbox,
@@ -12,7 +13,7 @@ from dq_pipelines.lib.alerts import (
     freshness_alert,
     sensitive_columns,
 )
-from dq_pipelines.lib.check_events import completed_executions_after
+from dq_pipelines.lib.check_events import AlertCursor, read_executions
 from dq_pipelines.lib.links import DagsterUI
 from dq_pipelines.lib.project import Project, load_project
 from dq_pipelines.lib.slack import SlackNotifier
@@ -82,10 +83,12 @@ def _alert_executions(
     open_checks: set[tuple[str, str]],
     project: Project,
     dagster_ui: DagsterUI,
-) -> list[str]:
+    budget: TickBudget,
+) -> tuple[int, list[str]]:
     """Delivers an alert per failed execution and closes a check's group when it passes, in
-    execution order; returns the alerts' statuses. `open_checks` is kept up to date: it holds
-    every check that may have an open group, so most passes need no lookup."""
+    execution order, until the tick's budget is spent; returns how many executions were
+    handled and the alerts' statuses. `open_checks` is kept up to date: it holds every check
+    that may have an open group, so most passes need no lookup."""
     evaluations = [(r, r.event.dagster_event.asset_check_evaluation_data) for r in records]
     failed_ids = {
         (e.asset_key.to_user_string(), e.check_name, r.run_id): r.id
@@ -93,7 +96,11 @@ def _alert_executions(
         if not e.passed
     }
     statuses: list[str] = []
+    handled = 0
     for record, evaluation in evaluations:
+        if budget.spent():
+            break
+        handled += 1
         asset = evaluation.asset_key.to_user_string()
         check = (asset, evaluation.check_name)
         if evaluation.passed:
@@ -109,7 +116,7 @@ def _alert_executions(
             sensitive_columns(project, asset),
         )
         statuses.append(outbox.deliver(alert))
-    return statuses
+    return handled, statuses
 
 
 @dg.sensor(
@@ -122,31 +129,39 @@ def alert_on_failed_checks(
     slack: SlackNotifier,
     duckdb: DuckDBWarehouse,
     dagster_ui: DagsterUI,
+    alerting: AlertTickPolicy,
 ) -> dg.SkipReason:
     """Posts one Slack alert per failed check execution, grouping a check's consecutive
-    failures; undelivered ones are retried first."""
-    outbox = AlertOutbox(slack, duckdb, context.log)
-    retried = outbox.retry_failed()
+    failures; undelivered ones are retried first. Each tick stays within its budget."""
+    budget = alerting.budget()
+    outbox = AlertOutbox(slack, duckdb, context.log, budget)
     project = load_project()
     keys = [dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in project.checks]
-    after = int(context.cursor) if context.cursor else None
-    batch = completed_executions_after(context.instance, keys, after)
-    open_checks = outbox.checks_with_open_groups()
-    statuses = _alert_executions(batch.completed, outbox, open_checks, project, dagster_ui)
-    freshness = context.instance.get_freshness_state_records(
-        [dg.AssetKey(c.raw_table) for c in project.contracts.values()]
-    )
-    stale = [outbox.deliver(alert) for alert in _freshness_failures(freshness, project, dagster_ui)]
-    _close_fresh_groups(freshness, outbox, open_checks)
-    if batch.cursor is not None:
-        context.update_cursor(str(batch.cursor))
+    cursor = AlertCursor.parse(context.cursor)
+    batch = read_executions(context.instance, keys, cursor, alerting.pending_hold_seconds)
+    with outbox.holding_warehouse():
+        retried = outbox.retry_failed()
+        open_checks = outbox.checks_with_open_groups()
+        handled, statuses = _alert_executions(
+            batch.completed, outbox, open_checks, project, dagster_ui, budget
+        )
+        freshness = context.instance.get_freshness_state_records(
+            [dg.AssetKey(c.raw_table) for c in project.contracts.values()]
+        )
+        failing = [] if budget.spent() else _freshness_failures(freshness, project, dagster_ui)
+        stale = [outbox.deliver(alert) for alert in failing]
+        _close_fresh_groups(freshness, outbox, open_checks)
+    new_cursor = batch.cursor_after(handled)  # only what was handled: the rest is read again
+    context.update_cursor(new_cursor.serialize())
     summary = [f"retried: {_counts(retried)}"] if retried else []
     if batch.completed:
-        summary.append(
-            f"{len(batch.completed)} execution(s) read; alerts: {_counts(statuses) or 'none'}"
-        )
+        summary.append(f"{handled} execution(s) read; alerts: {_counts(statuses) or 'none'}")
     else:
         summary.append("no new check executions")
+    if handled < len(batch.completed):
+        summary.append(f"tick budget spent: {len(batch.completed) - handled} left for next tick")
+    if new_cursor.pending:
+        summary.append(f"{len(new_cursor.pending)} check(s) of unfinished runs still pending")
     if stale:
         summary.append(f"freshness failures: {_counts(stale)}")
     if outbox.unavailable:
