@@ -6,16 +6,15 @@ grouping) and lib/alert_budget.py (TickBudget: how much one sensor tick may do).
 turns a check evaluation into an alert.
 
 Values of columns marked `sensitive` in a source contract never reach an alert: the samples of
-a check on such a column are masked, and counts are shown instead.
+a check on such a column are masked (lib/masking.py, which also masks check metadata and
+quarantined rows), and counts are shown instead.
 """
-
-from typing import Any
 
 import dagster as dg
 
 from dq_pipelines.lib.alert_outbox import AlertGroup, AlertOutbox
 from dq_pipelines.lib.alert_text import FRESHNESS_POLICY_CHECK, CheckAlert, freshness_alert
-from dq_pipelines.lib.project import Project
+from dq_pipelines.lib.masking import hide_sensitive, mask, sensitive_columns
 
 __all__ = [
     "FRESHNESS_POLICY_CHECK",
@@ -43,62 +42,6 @@ _SHOWN = (
     "kwargs",
     "description",
 )
-# Expectation kwargs that name the column(s) a check reads.
-_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list", "column_set")
-
-
-def mask(value: Any) -> str | None:
-    """A raw value as its first character and length ('a***(12)'); short values show neither."""
-    if value is None:
-        return None
-    text = str(value)
-    return f"{text[0] if len(text) > 4 else ''}***({len(text)})"
-
-
-def _mask_strings(value: Any) -> Any:
-    """Strings masked wherever they are in a JSON value; numbers (aggregates) are kept."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, list):
-        return [_mask_strings(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_strings(v) for k, v in value.items()}
-    return value
-
-
-def sensitive_columns(project: Project, asset: str) -> frozenset[str]:
-    """Columns marked sensitive in the contracts of the sources an asset is built from.
-
-    Matched by name, as SQL models keep a source column's name (stg_feedback.query is
-    raw_feedback.query); masking a same-named harmless column costs nothing.
-    """
-    sources = project.ancestors(asset) | {asset}
-    return frozenset(
-        column.name
-        for contract in project.contracts.values()
-        if contract.raw_table in sources
-        for column in contract.columns
-        if column.sensitive
-    )
-
-
-def _columns_read(kwargs: Any) -> set[str]:
-    if not isinstance(kwargs, dict):
-        return set()
-    named = [kwargs.get(k) for k in _COLUMN_KWARGS]
-    return {c for v in named for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
-
-
-def _hide_sensitive(metadata: dict[str, Any], sensitive: frozenset[str]) -> None:
-    """Mask the sampled and observed values of a check that reads a sensitive column."""
-    hidden = sorted(_columns_read(metadata.get("kwargs")) & sensitive)
-    if not hidden:
-        return
-    sample = metadata.get("unexpected_sample")
-    if sample:
-        metadata["unexpected_sample"] = [mask(v) for v in sample]
-    metadata["observed_value"] = _mask_strings(metadata.get("observed_value"))
-    metadata["masked"] = f"values of sensitive column(s) {', '.join(hidden)}"
 
 
 def alert_for(
@@ -113,7 +56,7 @@ def alert_for(
     observed = metadata.get("observed_value")
     if isinstance(observed, dict) and set(observed) == {"value"}:
         metadata["observed_value"] = observed["value"]
-    _hide_sensitive(metadata, sensitive)
+    hide_sensitive(metadata, sensitive)
     # A blocking check reported at WARN (its failing rows were quarantined) blocks nothing.
     blocks = bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
     return CheckAlert(
