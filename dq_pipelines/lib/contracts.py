@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import yaml
 
@@ -79,15 +79,47 @@ class SourceContract:
         return tuple(c for c in self.columns if c.formats)
 
     def deliveries(self, landing_dir: Path) -> dict[date, list[Path]]:
-        """Delivery files found in the landing folder, by delivery date (oldest first)."""
+        """Delivery entries found in the landing folder, by delivery date (oldest first).
+
+        Entries are only found here, never opened: what each one is (a regular file, or a link,
+        a FIFO, a folder...) is checked when it is read (landing_entries.py), so a hostile entry
+        rejects its delivery with a reason instead of silently vanishing from it. The pattern
+        cannot leave the folder (`_check_path_pattern`), and an entry reached through a linked
+        folder (the glob follows those) is refused when read, never opened.
+        """
         found: dict[date, list[Path]] = {}
-        parts = Path(self.path_pattern).parts
-        date_index = next(i for i, p in enumerate(parts) if DELIVERY_PLACEHOLDER in p)
-        for file in sorted(landing_dir.glob(self.path_pattern.replace(DELIVERY_PLACEHOLDER, "*"))):
-            date_part = file.relative_to(landing_dir).parts[date_index]
-            if _DATE_DIR.match(date_part):
-                found.setdefault(date.fromisoformat(date_part), []).append(file)
+        date_index = PurePosixPath(self.path_pattern).parts.index(DELIVERY_PLACEHOLDER)
+        for entry in sorted(landing_dir.glob(self.path_pattern.replace(DELIVERY_PLACEHOLDER, "*"))):
+            parts = entry.relative_to(landing_dir).parts
+            if _DATE_DIR.match(parts[date_index]):
+                found.setdefault(date.fromisoformat(parts[date_index]), []).append(entry)
         return dict(sorted(found.items()))
+
+
+def _check_path_pattern(pattern: str, path: Path) -> None:
+    """The pattern stays inside the landing folder and names the delivery date folder.
+
+    Relative, without `..` segments: then its glob base (the part before the first wildcard)
+    is the landing folder or a folder below it, whatever the landing folder is.
+    """
+    if DELIVERY_PLACEHOLDER not in pattern:
+        raise DefinitionFileError(path, f"path_pattern must contain {DELIVERY_PLACEHOLDER}")
+    if PurePosixPath(pattern).is_absolute() or PureWindowsPath(pattern).anchor:
+        raise DefinitionFileError(
+            path, f"path_pattern {pattern!r} must be relative to the landing folder"
+        )
+    parts = PurePosixPath(pattern).parts
+    if ".." in parts:
+        raise DefinitionFileError(
+            path,
+            f"path_pattern {pattern!r} must not contain '..': it would leave the landing folder",
+        )
+    if DELIVERY_PLACEHOLDER not in parts:
+        raise DefinitionFileError(
+            path,
+            f"path_pattern {pattern!r}: {DELIVERY_PLACEHOLDER} must be a whole folder name, "
+            f"e.g. '<source>/{DELIVERY_PLACEHOLDER}/<source>*.csv'",
+        )
 
 
 def _require(raw: dict, key: str, path: Path) -> object:
@@ -155,8 +187,7 @@ def parse_contract(path: Path) -> SourceContract:
     if not _NAME.match(name) or name != path.stem:
         raise DefinitionFileError(path, f"name '{name}' must be snake_case and match the file name")
     pattern = str(_require(raw, "path_pattern", path))
-    if DELIVERY_PLACEHOLDER not in pattern:
-        raise DefinitionFileError(path, f"path_pattern must contain {DELIVERY_PLACEHOLDER}")
+    _check_path_pattern(pattern, path)
     fmt = str(raw.get("format", "csv"))
     if fmt not in SUPPORTED_FORMATS:
         raise DefinitionFileError(path, f"format '{fmt}' is not one of {SUPPORTED_FORMATS}")

@@ -1,8 +1,10 @@
 """Loading a source's delivery files with DuckDB's own readers, staged for audit.
 
-Nothing is lost on the way: every file is archived first; a file that cannot be parsed is
-rejected with the reason, kept in the archive for replay, and leaves the raw table as it was.
-A parsed delivery is staged; publish.py decides what of it reaches the raw table.
+Nothing is lost on the way: every file is archived first (`receive`, before the warehouse is
+opened); a file that cannot be parsed is rejected with the reason, kept in the archive for
+replay, and leaves the raw table as it was. A landing entry that is not a regular file inside
+the landing folder (landing_entries.py) is never read: its whole delivery is rejected, naming
+it. A parsed delivery is staged; publish.py decides what of it reaches the raw table.
 """
 
 import difflib
@@ -16,14 +18,18 @@ import duckdb
 
 from dq_pipelines.lib.archive import (
     ArchivedFile,
-    archive_file,
+    UnreadEntry,
+    archive_entry,
     decided_hashes,
     mark_replaced,
     record,
+    record_unread,
 )
 from dq_pipelines.lib.contracts import SourceContract
 from dq_pipelines.lib.formats import parse_expression
+from dq_pipelines.lib.landing_entries import RefusedEntry, relative_entry, shown
 from dq_pipelines.lib.publish import HELD, Publication, Staged, stage
+from dq_pipelines.lib.validation import quote_identifier
 
 
 class DeliveryError(ValueError):
@@ -69,6 +75,50 @@ def choose_delivery(
 
 
 @dataclass(frozen=True)
+class Received:
+    """A delivery's entries once taken from the landing folder: archived, or refused unread."""
+
+    delivery_date: date
+    archived: tuple[ArchivedFile, ...]
+    unread: tuple[UnreadEntry, ...]
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the delivery is rejected before parsing, if an entry was refused.
+
+        A delivery is accepted only as a whole: loading its good files beside a refused entry
+        would publish part of a batch and hide the refused part behind a passing check.
+        """
+        if not self.unread:
+            return None
+        return "; ".join(e.reason for e in self.unread) + "; the whole delivery is rejected"
+
+
+def receive(
+    source: str, root: Path, delivery_date: date, files: list[Path], archive_root: Path
+) -> Received:
+    """Read each entry once, bounded, into the archive; refuse what is not a regular file.
+
+    Needs no warehouse connection, and is called before one is opened: however slow a read
+    is, it never holds the DuckDB file.
+    """
+    archived, unread = [], []
+    for path in files:
+        try:
+            archived.append(archive_entry(archive_root, source, root, path))
+        except RefusedEntry as refused:
+            unread.append(UnreadEntry(source, _entry_name(root, path), refused.reason))
+    return Received(delivery_date, tuple(archived), tuple(unread))
+
+
+def _entry_name(root: Path, path: Path) -> str:
+    try:
+        return shown(relative_entry(root, path).as_posix())
+    except RefusedEntry:
+        return shown(str(path))
+
+
+@dataclass(frozen=True)
 class IngestOutcome:
     status: str  # staged (for audit), duplicate (same bytes already loaded) or rejected
     load_id: str
@@ -79,6 +129,7 @@ class IngestOutcome:
     delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
     staged: Staged | None = None
     earlier_status: str | None = None  # of the load a duplicate repeats: loaded or held
+    unread: tuple[UnreadEntry, ...] = ()  # entries refused without reading them
 
 
 def _plain_reason(error: duckdb.Error) -> str:
@@ -139,20 +190,25 @@ def inspect_delivery(
 def stage_delivery(
     conn: duckdb.DuckDBPyConnection,
     contract: SourceContract,
-    delivery_date: date,
-    files: list[Path],
-    archive_root: Path,
+    received: Received,
     load_id: str,
     run_id: str,
     force: bool = False,
     run_is_over: Callable[[str], bool] | None = None,
 ) -> IngestOutcome:
-    """Archive the files, then stage them for audit (publish.py), unless rejected or loaded.
+    """Stage a received delivery for audit (publish.py), unless rejected or already loaded.
 
     A rejected delivery is recorded in the manifest here; a staged one is recorded when its
     publication is decided (`record_publication`), in the same transaction.
     """
-    archived = tuple(archive_file(archive_root, contract.name, f) for f in files)
+    archived, delivery_date = received.archived, received.delivery_date
+    if received.refusal is not None:  # its files are not even parsed: nothing is shown of them
+        record(conn, list(archived), delivery_date, load_id, "rejected", received.refusal)
+        record_unread(conn, list(received.unread), delivery_date, load_id, received.refusal)
+        return IngestOutcome(
+            "rejected", load_id, delivery_date, archived, reason=received.refusal,
+            unread=received.unread,
+        )  # fmt: skip
     decided = decided_hashes(conn, contract.name)
     seen = inspect_delivery(conn, contract, list(archived))
     if not force and all(a.file_hash in decided for a in archived):
@@ -196,9 +252,9 @@ def _stage_rows(
 ) -> Staged:
     """Read the delivery's rows, as text plus typed date columns and lineage, into staging."""
     columns = ", ".join(
-        [f'r."{c}"' for c in contract.column_names]
+        [f"r.{quote_identifier(c)}" for c in contract.column_names]
         + [
-            f'{parse_expression(c.name, c.formats, c.type)} as "{c.parsed_name}"'
+            f"{parse_expression(c.name, c.formats, c.type)} as {quote_identifier(c.parsed_name)}"
             for c in contract.formatted_columns
         ]
     )

@@ -20,6 +20,7 @@ from dq_pipelines.lib.ingest import (
     DeliveryError,
     LandingZone,
     choose_delivery,
+    receive,
     record_publication,
     stage_delivery,
 )
@@ -42,7 +43,7 @@ from dq_pipelines.lib.publish import (
 )
 from dq_pipelines.lib.runs import run_is_over
 from dq_pipelines.lib.schemas import column_schema
-from dq_pipelines.lib.validation import CheckOutcome, TableRef
+from dq_pipelines.lib.validation import CheckOutcome, TableRef, quote_identifier
 from dq_pipelines.lib.warehouse import DUCKDB_POOL, DuckDBWarehouse
 
 
@@ -136,21 +137,24 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
             return
         requested = date.fromisoformat(config.delivery_date) if config.delivery_date else None
         load_id = f"{contract.name}-{uuid.uuid4().hex[:12]}"
+        if config.replay:
+            if requested is None:
+                raise DeliveryError("replay needs a delivery_date")
+            with duckdb.connect() as conn:
+                files = archived_delivery(conn, contract.name, requested)
+            if not files:
+                raise DeliveryError(f"no archived '{contract.name}' delivery for {requested}")
+            delivery_date, root = requested, landing.archive_root
+        else:
+            delivery_date, files = choose_delivery(contract, landing.root, requested)
+            root = landing.root
+        # Read and archived before the warehouse is opened: a slow read never holds its file.
+        received = receive(contract.name, root, delivery_date, files, landing.archive_root)
         with duckdb.connect() as conn:
-            if config.replay:
-                if requested is None:
-                    raise DeliveryError("replay needs a delivery_date")
-                delivery_date, files = requested, archived_delivery(conn, contract.name, requested)
-                if not files:
-                    raise DeliveryError(f"no archived '{contract.name}' delivery for {requested}")
-            else:
-                delivery_date, files = choose_delivery(contract, landing.root, requested)
             outcome = stage_delivery(
                 conn,
                 contract,
-                delivery_date,
-                files,
-                landing.archive_root,
+                received,
                 load_id,
                 context.run_id,
                 config.replay,
@@ -163,6 +167,8 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
             "files": [f.original_name for f in outcome.files],
             "archived_as": [str(f.archive_path) for f in outcome.files],
         }
+        if outcome.unread:
+            metadata["refused_unread"] = [e.entry for e in outcome.unread]
         if outcome.staged is not None:
             outcomes, publication = audit_and_publish(
                 duckdb,
@@ -246,7 +252,9 @@ def build_freshness_check(contract: SourceContract, project: Project) -> dg.Asse
         ),
     )
     def freshness_check(duckdb: DuckDBWarehouse, landing: LandingZone) -> dg.AssetCheckResult:
-        (loaded,) = duckdb.query(f"select max(_delivery_date) from {contract.raw_table}").iloc[0]
+        (loaded,) = duckdb.query(
+            f"select max(_delivery_date) from {quote_identifier(contract.raw_table)}"
+        ).iloc[0]
         expected = landing.newest_delivery(list(project.contracts.values()))
         lag = (expected - loaded.date()).days if expected and loaded is not None else None
         outcome = CheckOutcome(
