@@ -108,8 +108,8 @@ def child_main(products: int, root: Path) -> None:
     started = time.perf_counter()
     import dagster as dg
 
-    from dq_pipelines.lib.demo import CLEAN_DAY, QUIET
-    from dq_pipelines.lib.sample_data import generate_delivery
+    from dq_pipelines.cli.demo import CLEAN_DAY, QUIET
+    from dq_pipelines.cli.sample_data import generate_delivery
 
     timings: dict[str, float] = {"imports": time.perf_counter() - started}
     baseline = _status_kib("VmRSS") / 1024

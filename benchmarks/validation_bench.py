@@ -171,7 +171,7 @@ def floor_sql(checks: tuple[Check, ...] = CHECKS) -> str:
 
 
 def build_suite(checks: tuple[Check, ...]):
-    from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
+    from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
 
     specs = tuple(
         ExpectationSpec(c.name, c.type, dict(c.kwargs), "ERROR", "", {"check_name": c.name})
@@ -290,8 +290,8 @@ class _SqlProfile:
 
 
 def _run_pandas(db: str, checks: tuple[Check, ...]) -> dict[str, Any]:
-    from dq_pipelines.lib.validation import validate_dataframe
-    from dq_pipelines.lib.warehouse import DuckDBWarehouse
+    from dq_pipelines.checks.gx_runner import validate_dataframe
+    from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
     suite = build_suite(checks)
     start = time.perf_counter()
@@ -308,8 +308,8 @@ def _run_pandas(db: str, checks: tuple[Check, ...]) -> dict[str, Any]:
 
 
 def _run_in_duckdb(db: str, checks: tuple[Check, ...]) -> dict[str, Any]:
-    from dq_pipelines.lib.validation import validate_table
-    from dq_pipelines.lib.warehouse import DuckDBWarehouse
+    from dq_pipelines.checks.gx_runner import validate_table
+    from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
     profile = _SqlProfile()
     profile.install()
@@ -360,14 +360,14 @@ def _import_for(method: str) -> None:
     import great_expectations  # noqa: F401
     import pandas  # noqa: F401
 
-    import dq_pipelines.lib.validation
-    import dq_pipelines.lib.warehouse
+    import dq_pipelines.checks.gx_runner
+    import dq_pipelines.storage.warehouse
 
     if method.startswith("in-duckdb"):
         import duckdb_engine  # noqa: F401
         import sqlalchemy  # noqa: F401
 
-        import dq_pipelines.lib.gx_duckdb  # noqa: F401
+        import dq_pipelines.checks.gx_duckdb  # noqa: F401
 
 
 def child_main(method: str, db: str) -> None:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dq_pipelines.lib.project import EVALUATION_ASSET, MODEL_ASSET
+from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET
 
 ingest_and_validate = dg.AssetSelection.groups("ingest", "transform")
 

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from dq_pipelines.lib.alert_budget import AlertTickPolicy
-from dq_pipelines.lib.ingest import LandingZone
-from dq_pipelines.lib.links import DagsterUI
-from dq_pipelines.lib.model_store import ModelStore
-from dq_pipelines.lib.settings import int_setting, setting
-from dq_pipelines.lib.slack import SlackNotifier
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.alerts.budget import AlertTickPolicy
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.links import DagsterUI
+from dq_pipelines.landing.ingest import LandingZone
+from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.settings import int_setting, setting
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dq_pipelines.lib.sample_data import Faults, generate_delivery
+from dq_pipelines.cli.sample_data import Faults, generate_delivery
 
 CLEAN_DAY = date(2026, 11, 27)
 FAULTY_DAY = date(2026, 11, 28)

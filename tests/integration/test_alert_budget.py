@@ -11,12 +11,12 @@ import pytest
 from dagster._core.events import DagsterEvent, DagsterEventType
 from slack_stub import SlackStub
 
+from dq_pipelines.alerts.budget import AlertTickPolicy
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.check_events import AlertCursor
+from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert
+from dq_pipelines.declared.project import load_project
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.lib.alert_budget import AlertTickPolicy
-from dq_pipelines.lib.alerts import AlertOutbox, CheckAlert
-from dq_pipelines.lib.check_events import AlertCursor
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.slack import SlackNotifier
 
 LOG = logging.getLogger("test_alert_budget")
 FAST = {"retry_backoff_seconds": 0.01, "max_retries": 0}

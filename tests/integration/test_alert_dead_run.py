@@ -7,10 +7,10 @@ from dagster._core.definitions.asset_checks.asset_check_evaluation import (
 from dagster._core.events import DagsterEvent, DagsterEventType
 from dagster._core.test_utils import create_run_for_test
 
+from dq_pipelines.alerts.budget import AlertTickPolicy
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.check_events import AlertCursor
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.lib.alert_budget import AlertTickPolicy
-from dq_pipelines.lib.check_events import AlertCursor
-from dq_pipelines.lib.slack import SlackNotifier
 
 DEAD_CHECK = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "price__between")
 LATER_CHECK = dg.AssetCheckKey(dg.AssetKey("stg_feedback"), "rank__between")

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from slack_stub import Posted, SlackStub
 
+from dq_pipelines.alerts.channels.slack import SlackNotifier
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.lib.slack import SlackNotifier
 
 THUMBS = ("stg_feedback", "thumbs__in_set")  # WARN checks on an asset that feeds no training
 RANK = ("stg_feedback", "rank__between")

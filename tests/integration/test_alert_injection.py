@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 from slack_stub import SlackStub
 
-from dq_pipelines.lib.alerts import AlertOutbox, CheckAlert, alert_for
-from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert, alert_for
 
 LOG = logging.getLogger("test_alert_injection")
 HOSTILE = ["<!channel>", "<!here>", "<http://evil.example|open the run>", "a`b` c", "Tom & Jerry"]

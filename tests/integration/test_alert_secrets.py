@@ -6,9 +6,9 @@ import logging
 import pytest
 from slack_stub import SlackStub
 
-from dq_pipelines.lib.alerts import AlertOutbox, CheckAlert
-from dq_pipelines.lib.redact import redact
-from dq_pipelines.lib.slack import SlackDeliveryError, SlackNotifier
+from dq_pipelines.alerts.channels.slack import SlackDeliveryError, SlackNotifier
+from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert
+from dq_pipelines.alerts.redact import redact
 
 # The stub's webhook is /services/T000/B000/XXXX: its last two segments are the secret.
 HOOK_SECRET = "B000/XXXX"

@@ -11,10 +11,10 @@ import pytest
 from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, evaluations, run_job
 from slack_stub import SlackStub
 
-from dq_pipelines.lib.alerts import AlertOutbox, CheckAlert, alert_for, sensitive_columns
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.sample_data import Faults
-from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert, alert_for, sensitive_columns
+from dq_pipelines.cli.sample_data import Faults
+from dq_pipelines.declared.project import load_project
 
 LOG = logging.getLogger("test_alert_sensor")
 

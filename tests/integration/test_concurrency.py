@@ -11,7 +11,7 @@ import pytest
 from pipeline_support import CLEAN_DAY, deliver
 
 from dq_pipelines.cli import INSTANCE_CONFIG
-from dq_pipelines.lib.project import load_project
+from dq_pipelines.declared.project import load_project
 
 pytestmark = pytest.mark.slow
 # The steps in the duckdb pool: every raw and SQL-model asset stages, audits and publishes.

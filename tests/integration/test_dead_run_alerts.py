@@ -6,8 +6,8 @@ import dagster as dg
 from dagster._core.events import JobFailureData, RunFailureReason
 from dagster._core.test_utils import create_run_for_test
 
+from dq_pipelines.alerts.channels.slack import SlackNotifier
 from dq_pipelines.defs.alerts.dead_runs import reap_dead_runs
-from dq_pipelines.lib.slack import SlackNotifier
 
 
 def test_run_failed_by_dagster_after_its_process_died_alerts_once(

@@ -14,8 +14,8 @@ from dagster._core.events import DagsterEvent, EngineEventData
 from dagster._core.events.log import EventLogEntry
 from dagster._core.test_utils import create_run_for_test
 
-from dq_pipelines.lib import dagster_runs
-from dq_pipelines.lib.runs import find_process, process_is_alive, reap_dead_runs
+from dq_pipelines.runs import dagster_private
+from dq_pipelines.runs.reaper import find_process, process_is_alive, reap_dead_runs
 
 POOL = {"concurrency": {"pools": {"default_limit": 1}}}
 
@@ -82,7 +82,7 @@ def test_run_whose_process_is_gone_is_failed_and_its_slot_freed(instance):
     assert _status(instance, dead) == dg.DagsterRunStatus.FAILURE
     run = instance.get_run_by_id(dead.run_id)
     assert run.tags["dagster/failure_reason"] == "UNEXPECTED_TERMINATION"
-    assert dead.run_id not in dagster_runs.runs_holding_slots(instance)
+    assert dead.run_id not in dagster_private.runs_holding_slots(instance)
     assert storage.claim_concurrency_slot("duckdb", blocked.run_id, "s").is_claimed
     assert reap_dead_runs(instance) == []  # once
 
@@ -95,7 +95,7 @@ def test_run_with_a_live_process_is_never_reaped(instance, sleeper):
     )
     assert reap_dead_runs(instance) == []
     assert _status(instance, live) == dg.DagsterRunStatus.STARTED
-    assert {live.run_id, also_live.run_id} <= dagster_runs.runs_holding_slots(instance)
+    assert {live.run_id, also_live.run_id} <= dagster_private.runs_holding_slots(instance)
 
 
 def test_pid_reused_by_another_process_does_not_keep_a_dead_run_alive(instance, sleeper):
@@ -110,7 +110,7 @@ def test_run_without_a_logged_pid_or_on_shared_storage_is_never_reaped(instance,
     starting = _started_run(instance, None)
     assert reap_dead_runs(instance) == []
     dead = _started_run(instance, _dead_pid())
-    monkeypatch.setattr(dagster_runs, "storage_is_local", lambda _: False)
+    monkeypatch.setattr(dagster_private, "storage_is_local", lambda _: False)
     assert reap_dead_runs(instance) == []
     assert _status(instance, starting) == _status(instance, dead) == dg.DagsterRunStatus.STARTED
 
@@ -119,9 +119,9 @@ def test_slots_of_runs_that_ended_are_freed_and_of_live_ones_kept(instance, slee
     """Marking a run failed (by hand, or a sensor) does not free its slot in Dagster 1.13."""
     ended = _started_run(instance, sleeper.pid)
     instance.report_run_failed(instance.get_run_by_id(ended.run_id), "failed by hand")
-    assert ended.run_id in dagster_runs.runs_holding_slots(instance)
+    assert ended.run_id in dagster_private.runs_holding_slots(instance)
     reap_dead_runs(instance)
-    assert ended.run_id not in dagster_runs.runs_holding_slots(instance)
+    assert ended.run_id not in dagster_private.runs_holding_slots(instance)
 
 
 def test_find_process_reads_start_time_and_zombies():

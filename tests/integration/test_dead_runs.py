@@ -13,13 +13,13 @@ import dagster as dg
 import pytest
 from pipeline_support import FAULTY_DAY, assert_nothing_lost, deliver
 
+from dq_pipelines.alerts.channels.slack import SlackNotifier
 from dq_pipelines.cli import INSTANCE_CONFIG
+from dq_pipelines.cli.sample_data import Faults
 from dq_pipelines.defs.alerts.dead_runs import reap_dead_runs
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.lib import dagster_runs
-from dq_pipelines.lib.publish import AUDIT_SCHEMA
-from dq_pipelines.lib.sample_data import Faults
-from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines.runs import dagster_private
+from dq_pipelines.wap.publish import AUDIT_SCHEMA
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT = 600  # a run blocked by a dead run's slot waits forever: fail instead of hanging
@@ -31,7 +31,7 @@ RUN = """
 import os, sys, time
 from pathlib import Path
 import dagster as dg
-from dq_pipelines.lib import publish
+from dq_pipelines.wap import publish
 
 marker, point = Path(sys.argv[1]), sys.argv[2]
 original = publish.apply_publication
@@ -121,13 +121,13 @@ def test_killed_publishing_run_is_reaped_and_nothing_is_stuck_lost_or_left(
     with dg.DagsterInstance.from_config(str(home)) as instance:
         (dead,) = instance.get_runs()
         assert dead.status == dg.DagsterRunStatus.STARTED  # what Dagster leaves without help
-        assert dead.run_id in dagster_runs.runs_holding_slots(instance)
+        assert dead.run_id in dagster_private.runs_holding_slots(instance)
         assert _audit_tables(warehouse)  # the killed run's staged tables
 
         reap_cursor, reason = _tick(reap_dead_runs, instance, resources, None)
         assert "1 dead run(s) marked failed" in reason.skip_message
         assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
-        assert dagster_runs.runs_holding_slots(instance) == set()
+        assert dagster_private.runs_holding_slots(instance) == set()
         assert _audit_tables(warehouse) == []
         (dead_alert,) = slack_stub.messages()
         assert "ingest_job / run_died" in dead_alert["text"]
@@ -142,7 +142,7 @@ def test_killed_publishing_run_is_reaped_and_nothing_is_stuck_lost_or_left(
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_run_by_id(next_run_id).is_finished
-        assert dagster_runs.runs_holding_slots(instance) == set()
+        assert dagster_private.runs_holding_slots(instance) == set()
         failed = {
             f"{e.asset_key.to_user_string()} / {e.check_name}"
             for r in instance.get_records_for_run(

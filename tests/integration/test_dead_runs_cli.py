@@ -11,7 +11,7 @@ from dagster._core.events import EngineEventData
 from dagster._core.test_utils import create_run_for_test
 
 from dq_pipelines.cli import INSTANCE_CONFIG
-from dq_pipelines.lib import dagster_runs
+from dq_pipelines.runs import dagster_private
 
 pytestmark = pytest.mark.slow
 REPLAY = ["replay", "catalog", "--date", "2026-11-28"]
@@ -44,4 +44,4 @@ def test_replay_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
         assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
         replay = next(r for r in instance.get_runs() if r.run_id != dead.run_id)
         assert replay.is_finished  # it got the slot (and failed: nothing archived to replay)
-        assert dagster_runs.runs_holding_slots(instance) == set()
+        assert dagster_private.runs_holding_slots(instance) == set()

@@ -21,10 +21,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.row_conditions import unexpected_rows
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import (
+from dq_pipelines.checks.gx_runner import (
     ENGINE_RE2,
     ENGINE_SQL,
     SAMPLE_SIZE,
@@ -32,7 +29,10 @@ from dq_pipelines.lib.validation import (
     validate_dataframe,
     validate_table,
 )
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.checks.row_conditions import unexpected_rows
+from dq_pipelines.declared.project import load_project
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 TABLE = "edge"
 N_ROWS = 3000

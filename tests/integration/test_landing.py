@@ -14,9 +14,9 @@ from pipeline_support import (
     run_job,
 )
 
-from dq_pipelines.lib import layout
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.sample_data import Faults
+from dq_pipelines import layout
+from dq_pipelines.cli.sample_data import Faults
+from dq_pipelines.declared.project import load_project
 
 pytestmark = pytest.mark.slow
 REPLAY = {"ops": {"raw_catalog": {"config": {"delivery_date": str(FAULTY_DAY), "replay": True}}}}

@@ -10,7 +10,7 @@ from pipeline_support import (
     run_job,
 )
 
-from dq_pipelines.lib.sample_data import Faults
+from dq_pipelines.cli.sample_data import Faults
 
 pytestmark = pytest.mark.slow
 

@@ -19,8 +19,8 @@ from pipeline_support import (
     run_job,
 )
 
-from dq_pipelines.lib.project import MODEL_ASSET, TRAINING_SET, load_project
-from dq_pipelines.lib.sample_data import Faults
+from dq_pipelines.cli.sample_data import Faults
+from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 
 pytestmark = pytest.mark.slow
 KNOWN = (

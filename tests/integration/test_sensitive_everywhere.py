@@ -17,10 +17,10 @@ import pytest
 from dagster._serdes import serialize_value
 from pipeline_support import CLEAN_DAY, deliver, evaluations, run_job
 
-from dq_pipelines.lib import layout
-from dq_pipelines.lib.masking import sensitive_columns
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.slack import SlackNotifier
+from dq_pipelines import layout
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.checks.masking import sensitive_columns
+from dq_pipelines.declared.project import load_project
 
 pytestmark = pytest.mark.slow
 

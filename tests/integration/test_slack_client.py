@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_stub import SlackStub
 
-from dq_pipelines.lib.slack import (
+from dq_pipelines.alerts.channels.slack import (
     SlackDeliveryError,
     SlackMessage,
     SlackNotConfiguredError,

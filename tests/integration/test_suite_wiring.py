@@ -6,9 +6,9 @@ import shutil
 import dagster as dg
 import pytest
 
-from dq_pipelines.lib import layout
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.project import load_project
+from dq_pipelines import layout
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.project import load_project
 
 
 @pytest.fixture

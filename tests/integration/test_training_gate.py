@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, materialized, run_job
 
-from dq_pipelines.lib.sample_data import Faults
+from dq_pipelines.cli.sample_data import Faults
 
 pytestmark = pytest.mark.slow
 MODEL = dg.AssetKey("category_model")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dq_pipelines.lib.layout import PROJECT_ROOT
+from dq_pipelines.layout import PROJECT_ROOT
 
 pytestmark = [pytest.mark.smoke, pytest.mark.slow]
 

@@ -16,8 +16,8 @@ import requests
 from dagster_graphql import DagsterGraphQLClient
 
 from dq_pipelines.cli import INSTANCE_CONFIG
-from dq_pipelines.lib.layout import PROJECT_ROOT
-from dq_pipelines.lib.sample_data import Faults, generate_delivery
+from dq_pipelines.cli.sample_data import Faults, generate_delivery
+from dq_pipelines.layout import PROJECT_ROOT
 
 pytestmark = [pytest.mark.smoke, pytest.mark.slow]
 

@@ -7,7 +7,11 @@ from types import SimpleNamespace
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from dq_pipelines.lib.check_events import AlertCursor, completed_executions_after, read_executions
+from dq_pipelines.alerts.check_events import (
+    AlertCursor,
+    completed_executions_after,
+    read_executions,
+)
 
 KEY = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "price__between")
 PLANNED, FAILED = AssetCheckExecutionRecordStatus.PLANNED, AssetCheckExecutionRecordStatus.FAILED
@@ -69,7 +73,7 @@ def test_a_check_planned_in_a_finished_run_never_holds_the_cursor():
 
 
 def test_history_is_paged_until_the_cursor(monkeypatch):
-    monkeypatch.setattr("dq_pipelines.lib.check_events.PAGE", 3)
+    monkeypatch.setattr("dq_pipelines.alerts.check_events.PAGE", 3)
     records = [_record(i, f"r{i}", FAILED) for i in range(1, 11)]
     instance = FakeInstance(records, finished_runs={f"r{i}" for i in range(1, 11)})
     batch = completed_executions_after(instance, [KEY], 2)

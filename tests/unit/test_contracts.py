@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from dq_pipelines.lib.contracts import parse_contract
-from dq_pipelines.lib.errors import DefinitionFileError
+from dq_pipelines.declared.contracts import parse_contract
+from dq_pipelines.declared.errors import DefinitionFileError
 
 GOOD = """
 name: things
@@ -63,7 +63,7 @@ def test_bad_contracts_name_the_file_and_the_problem(tmp_path, text, problem):
 
 
 def test_every_shipped_source_has_a_raw_suite():
-    from dq_pipelines.lib.project import load_project
+    from dq_pipelines.declared.project import load_project
 
     project = load_project()
     assert set(project.contracts) == {"catalog", "labels", "feedback"}

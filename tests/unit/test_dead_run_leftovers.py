@@ -1,8 +1,8 @@
 """Issue 8 finding 11: a run killed right after its publish commit leaves its staged tables;
 they go once the run is over, whatever asset is staged next, or if none is (a duplicate)."""
 
-from dq_pipelines.lib.publish import AUDIT_SCHEMA, drop_abandoned, stage
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
+from dq_pipelines.wap.publish import AUDIT_SCHEMA, drop_abandoned, stage
 
 ROWS = "select i as id from range(10) t(i)"
 

@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from dq_pipelines.lib.formats import diagnose, parse_expression, profile
+from dq_pipelines.declared.formats import diagnose, parse_expression, profile
 
 
 def _profile(values: list[str | None], accepted=("dd/mm/yyyy",)):

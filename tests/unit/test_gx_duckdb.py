@@ -1,4 +1,4 @@
-"""Pins the Great Expectations behaviour that dq_pipelines.lib.gx_duckdb and validate_table rely on.
+"""Pins the Great Expectations behaviour that checks.gx_duckdb and validate_table rely on.
 
 These tests are meant to fail when a GX (or duckdb-engine) upgrade changes that behaviour: the
 failure message says what changed and what in the adapter to revisit.
@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import ENGINE_PANDAS, ENGINE_RE2, ENGINE_SQL, validate_table
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.checks.gx_runner import ENGINE_PANDAS, ENGINE_RE2, ENGINE_SQL, validate_table
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 N_ROWS = 100
 REGEX_UNSUPPORTED = "Regex is not supported for dialect duckdb"
@@ -86,7 +86,7 @@ def test_stock_gx_sql_datasource_computes_nothing_on_duckdb(db_path, gx_context)
             assert result.result == {}, (
                 f"GX's stock SQL datasource now computes {expectation.expectation_type} on "
                 f"DuckDB (result={result.result}): the execute_query bug seems fixed upstream, so "
-                "dq_pipelines.lib.gx_duckdb (DuckDBExecutionEngine/add_duckdb) may no longer be "
+                "dq_pipelines.checks.gx_duckdb (DuckDBExecutionEngine/add_duckdb) may no longer be "
                 "needed. Check, then remove the adapter and this test."
             )
             assert result.success is False
@@ -95,7 +95,7 @@ def test_stock_gx_sql_datasource_computes_nothing_on_duckdb(db_path, gx_context)
 
 
 def test_duckdb_datasource_computes_the_real_values(db_path, gx_context):
-    import dq_pipelines.lib.gx_duckdb as gx_duckdb
+    import dq_pipelines.checks.gx_duckdb as gx_duckdb
 
     datasource = gx_context.data_sources.add_duckdb(
         "adapted", connection_string=f"duckdb:///{db_path}"
@@ -138,7 +138,7 @@ def test_sqlalchemy_execution_engine_still_has_what_the_adapter_overrides_and_ca
 def test_gx_has_no_regex_sql_for_duckdb(db_path, gx_context):
     import great_expectations as gx
 
-    import dq_pipelines.lib.gx_duckdb  # noqa: F401 - registers add_duckdb
+    import dq_pipelines.checks.gx_duckdb  # noqa: F401 - registers add_duckdb
 
     datasource = gx_context.data_sources.add_duckdb(
         "adapted", connection_string=f"duckdb:///{db_path}"
@@ -217,7 +217,7 @@ def test_warehouse_file_is_free_after_validate_table(db_path, fallback):
 def test_a_pooled_gx_connection_would_block_the_file(db_path, gx_context):
     """Control for the test above: without validate_table's NullPool, GX keeps a pooled
     duckdb-engine connection open and a plain duckdb.connect in this process is refused."""
-    import dq_pipelines.lib.gx_duckdb  # noqa: F401 - registers add_duckdb
+    import dq_pipelines.checks.gx_duckdb  # noqa: F401 - registers add_duckdb
 
     datasource = gx_context.data_sources.add_duckdb(
         "pooled", connection_string=f"duckdb:///{db_path}"

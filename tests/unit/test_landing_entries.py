@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dq_pipelines.lib.archive import archive_entry
-from dq_pipelines.lib.contracts import parse_contract
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.landing_entries import RefusedEntry, shown
+from dq_pipelines.declared.contracts import parse_contract
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.landing.archive import archive_entry
+from dq_pipelines.landing.entries import RefusedEntry, shown
 
 CONTRACT = """
 name: things
@@ -135,7 +135,7 @@ def test_a_file_growing_while_read_is_refused(tmp_path, monkeypatch):
             f.write(b"2\n")
         return real_read(fd, n)
 
-    monkeypatch.setattr("dq_pipelines.lib.archive.os.read", read_then_append)
+    monkeypatch.setattr("dq_pipelines.landing.archive.os.read", read_then_append)
     with pytest.raises(RefusedEntry, match="changed while it was read"):
         _archive(tmp_path, landing, day / "things.csv")
 

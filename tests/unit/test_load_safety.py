@@ -7,13 +7,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dq_pipelines.lib import layout
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.formats import profile
-from dq_pipelines.lib.project import Project, build_project
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import ENGINE_PANDAS, validate_table
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines import layout
+from dq_pipelines.checks.gx_runner import ENGINE_PANDAS, validate_table
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.formats import profile
+from dq_pipelines.declared.project import Project, build_project
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 def _copy_project(tmp_path: Path) -> tuple[Path, Path, Path]:

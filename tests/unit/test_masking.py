@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dq_pipelines.lib.masking import (
+from dq_pipelines.checks.gx_runner import CheckOutcome
+from dq_pipelines.checks.masking import (
     hide_sensitive,
     mask,
     mask_outcome,
@@ -15,9 +16,8 @@ from dq_pipelines.lib.masking import (
     row_json_sql,
     sensitive_columns,
 )
-from dq_pipelines.lib.project import load_project
-from dq_pipelines.lib.sql_models import SqlModel
-from dq_pipelines.lib.validation import CheckOutcome
+from dq_pipelines.declared.project import load_project
+from dq_pipelines.declared.sql_models import SqlModel
 
 
 @pytest.mark.parametrize("value", ["alice@example.com", "bob", "", "12345", "café ☕", None])

@@ -3,7 +3,11 @@ publishing a staged table in a real DuckDB file audited by GX."""
 
 import pytest
 
-from dq_pipelines.lib.publish import (
+from dq_pipelines.checks.gx_runner import CheckOutcome, validate_table
+from dq_pipelines.checks.row_conditions import unexpected_rows
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
+from dq_pipelines.wap.publish import (
     HELD,
     PARTIAL,
     PUBLISHED,
@@ -14,10 +18,6 @@ from dq_pipelines.lib.publish import (
     plan_publication,
     stage,
 )
-from dq_pipelines.lib.row_conditions import unexpected_rows
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import CheckOutcome, validate_table
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
 
 
 def test_nothing_failed_publishes_everything():

@@ -14,12 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.regexes import UnsupportedRegex, check_regex
-from dq_pipelines.lib.row_conditions import unexpected_rows
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec, parse_suite
-from dq_pipelines.lib.validation import ENGINE_RE2, validate_dataframe, validate_table
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.checks.gx_runner import ENGINE_RE2, validate_dataframe, validate_table
+from dq_pipelines.checks.row_conditions import unexpected_rows
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.regexes import UnsupportedRegex, check_regex
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec, parse_suite
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 REDOS = r"^(\w+\s?)*$"
 # 40 word characters and a final non-word one: Python's backtracking tries every way of

@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dq_pipelines.lib import sample_data
-from dq_pipelines.lib.sample_data import (
+from dq_pipelines.cli import sample_data
+from dq_pipelines.cli.sample_data import (
     CATEGORIES,
     SOURCES,
     UNKNOWN_CATEGORIES,

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.sql_models import load_sql_models, tables_read
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.sql_models import load_sql_models, tables_read
 
 
 def test_tables_read_ignores_ctes_and_finds_joins_and_subqueries():
@@ -47,7 +47,7 @@ def test_unknown_table_and_cycle_are_errors_naming_the_file(tmp_path):
 
 
 def test_the_projects_models_match_their_sql():
-    from dq_pipelines.lib.project import load_project
+    from dq_pipelines.declared.project import load_project
 
     models = load_project().models
     assert models["training_set"].deps == ("stg_catalog", "stg_labels")

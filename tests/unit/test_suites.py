@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from dq_pipelines.lib.errors import DefinitionFileError
-from dq_pipelines.lib.suites import derive_check_name, parse_suite
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.suites import derive_check_name, parse_suite
 
 SCHEMA = {"id": "VARCHAR", "price": "DOUBLE"}
 

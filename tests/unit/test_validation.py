@@ -1,8 +1,8 @@
 import pandas as pd
 
-from dq_pipelines.lib.check_results import to_check_result
-from dq_pipelines.lib.suites import ExpectationSpec, SuiteSpec
-from dq_pipelines.lib.validation import validate_dataframe
+from dq_pipelines.checks.dagster_results import to_check_result
+from dq_pipelines.checks.gx_runner import validate_dataframe
+from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
 
 
 def _spec(name, type_, severity="ERROR", **kwargs):

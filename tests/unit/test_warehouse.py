@@ -7,7 +7,7 @@ import time
 import duckdb
 import pytest
 
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 HOLD = """
 import duckdb, sys, time

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from dq_pipelines.lib.alerts import AlertOutbox
-from dq_pipelines.lib.dead_runs import alert_dead_runs, clean_up, dead_runs_after
-from dq_pipelines.lib.links import DagsterUI
-from dq_pipelines.lib.slack import SlackNotifier
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.from_checks import AlertOutbox
+from dq_pipelines.alerts.links import DagsterUI
+from dq_pipelines.runs.dead_runs import alert_dead_runs, clean_up, dead_runs_after
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 @dg.sensor(

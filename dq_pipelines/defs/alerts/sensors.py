@@ -4,8 +4,10 @@ import dagster as dg
 from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 
-from dq_pipelines.lib.alert_budget import AlertTickPolicy, TickBudget
-from dq_pipelines.lib.alerts import (
+from dq_pipelines.alerts.budget import AlertTickPolicy, TickBudget
+from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.check_events import AlertCursor, read_executions
+from dq_pipelines.alerts.from_checks import (
     FRESHNESS_POLICY_CHECK,
     AlertOutbox,
     CheckAlert,
@@ -13,11 +15,9 @@ from dq_pipelines.lib.alerts import (
     freshness_alert,
     sensitive_columns,
 )
-from dq_pipelines.lib.check_events import AlertCursor, read_executions
-from dq_pipelines.lib.links import DagsterUI
-from dq_pipelines.lib.project import Project, load_project
-from dq_pipelines.lib.slack import SlackNotifier
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.alerts.links import DagsterUI
+from dq_pipelines.declared.project import Project, load_project
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 def _counts(statuses: list[str]) -> dict[str, int]:

@@ -4,11 +4,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from dq_pipelines.lib.automation import gated_eager
-from dq_pipelines.lib.classifier import evaluate_classifier, holdout_mask
-from dq_pipelines.lib.model_store import ModelStore
-from dq_pipelines.lib.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.automation import gated_eager
+from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
+from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask
+from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 @dg.asset(

@@ -12,19 +12,11 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from dq_pipelines.lib.archive import archived_delivery
-from dq_pipelines.lib.check_results import selected_results, suite_check_specs, to_check_result
-from dq_pipelines.lib.contracts import SourceContract
-from dq_pipelines.lib.delivery_checks import delivery_outcomes
-from dq_pipelines.lib.ingest import (
-    DeliveryError,
-    LandingZone,
-    choose_delivery,
-    receive,
-    record_publication,
-    stage_delivery,
-)
-from dq_pipelines.lib.project import (
+from dq_pipelines.checks.contract_checks import delivery_outcomes
+from dq_pipelines.checks.dagster_results import selected_results, suite_check_specs, to_check_result
+from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef, quote_identifier
+from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.project import (
     ACCEPTANCE_CHECK,
     AGE_CHECK_SEVERITY,
     FORMAT_CHECK_SEVERITY,
@@ -34,17 +26,25 @@ from dq_pipelines.lib.project import (
     format_check_name,
     load_project,
 )
-from dq_pipelines.lib.publish import (
+from dq_pipelines.declared.schemas import column_schema
+from dq_pipelines.landing.archive import archived_delivery
+from dq_pipelines.landing.ingest import (
+    DeliveryError,
+    LandingZone,
+    choose_delivery,
+    receive,
+    record_publication,
+    stage_delivery,
+)
+from dq_pipelines.runs.reaper import run_is_over
+from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
+from dq_pipelines.wap.publish import (
     HELD,
     audit,
     audit_and_publish,
     nothing_published,
     require_published,
 )
-from dq_pipelines.lib.runs import run_is_over
-from dq_pipelines.lib.schemas import column_schema
-from dq_pipelines.lib.validation import CheckOutcome, TableRef, quote_identifier
-from dq_pipelines.lib.warehouse import DUCKDB_POOL, DuckDBWarehouse
 
 
 class DeliveryConfig(dg.Config):

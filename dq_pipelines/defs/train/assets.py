@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from dq_pipelines.lib.automation import gated_eager
-from dq_pipelines.lib.classifier import holdout_mask, train_classifier
-from dq_pipelines.lib.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
-from dq_pipelines.lib.model_store import ModelStore
-from dq_pipelines.lib.project import MODEL_ASSET, TRAINING_SET, load_project
-from dq_pipelines.lib.warehouse import DuckDBWarehouse
+from dq_pipelines.automation import gated_eager
+from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
+from dq_pipelines.ml.classifier import holdout_mask, train_classifier
+from dq_pipelines.ml.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 class TrainConfig(dg.Config):

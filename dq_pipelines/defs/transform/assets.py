@@ -7,15 +7,15 @@ source's failing rows within the contract's threshold; one built from several is
 
 import dagster as dg
 
-from dq_pipelines.lib.automation import gated_eager
-from dq_pipelines.lib.check_results import selected_results, suite_check_specs
-from dq_pipelines.lib.project import Project, load_project
-from dq_pipelines.lib.publish import audit, audit_and_publish, require_published, stage
-from dq_pipelines.lib.runs import run_is_over
-from dq_pipelines.lib.schemas import column_schema
-from dq_pipelines.lib.sql_models import SqlModel
-from dq_pipelines.lib.validation import TableRef
-from dq_pipelines.lib.warehouse import DUCKDB_POOL, DuckDBWarehouse
+from dq_pipelines.automation import gated_eager
+from dq_pipelines.checks.dagster_results import selected_results, suite_check_specs
+from dq_pipelines.checks.gx_runner import TableRef
+from dq_pipelines.declared.project import Project, load_project
+from dq_pipelines.declared.schemas import column_schema
+from dq_pipelines.declared.sql_models import SqlModel
+from dq_pipelines.runs.reaper import run_is_over
+from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
+from dq_pipelines.wap.publish import audit, audit_and_publish, require_published, stage
 
 
 def build_sql_asset(model: SqlModel, project: Project) -> dg.AssetsDefinition:

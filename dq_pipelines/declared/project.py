@@ -1,0 +1,136 @@
+"""The project as declared in files: sources, SQL models, suites, and the asset graph they form.
+
+Everything here is derived from the contract, SQL and suite files, so adding a source, a model or
+an assumption is adding a file. Loading it is pure (no I/O beyond reading those files).
+"""
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from dq_pipelines import layout
+from dq_pipelines.declared.contracts import SourceContract, load_contracts
+from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.schemas import TableSchema, infer_schemas
+from dq_pipelines.declared.sql_models import SqlModel, load_sql_models
+from dq_pipelines.declared.suites import SuiteSpec, load_suites
+
+# The model and what it learns from; everything upstream of MODEL_ASSET "feeds training".
+TRAINING_SET = "training_set"
+MODEL_ASSET = "category_model"
+EVALUATION_ASSET = "category_model_evaluation"
+# The checks every raw asset gets from its contract: freshness, and that its newest delivery
+# could be parsed at all.
+FRESHNESS_CHECK = "delivery_is_current"
+ACCEPTANCE_CHECK = "delivery_accepted"
+# Dagster's own check comparing the delivered columns with the previous delivery's (WARN).
+SCHEMA_CHANGE_CHECK = "column_schema_change"
+# Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
+FORMAT_CHECK_SEVERITY = "WARN"
+
+
+def format_check_name(column: str) -> str:
+    return f"{column}__format"
+
+
+# Data-level freshness informs; a late delivery (delivery_is_current) is what blocks.
+AGE_CHECK_SEVERITY = "WARN"
+
+
+def age_check_name(column: str) -> str:
+    return f"{column}__age"
+
+
+@dataclass(frozen=True)
+class DeclaredCheck:
+    asset: str
+    name: str
+    severity: str
+
+
+@dataclass(frozen=True)
+class Project:
+    contracts: dict[str, SourceContract]
+    models: dict[str, SqlModel]
+    schemas: dict[str, TableSchema]
+    suites: dict[str, SuiteSpec]
+
+    @property
+    def deps(self) -> dict[str, tuple[str, ...]]:
+        graph: dict[str, tuple[str, ...]] = {c.raw_table: () for c in self.contracts.values()}
+        graph |= {m.name: m.deps for m in self.models.values()}
+        graph[MODEL_ASSET] = (TRAINING_SET,)
+        graph[EVALUATION_ASSET] = (MODEL_ASSET, TRAINING_SET)
+        return graph
+
+    def ancestors(self, asset: str) -> set[str]:
+        graph, found, todo = self.deps, set(), list(self.deps[asset])
+        while todo:
+            node = todo.pop()
+            if node not in found:
+                found.add(node)
+                todo.extend(graph[node])
+        return found
+
+    def descendants(self, asset: str) -> set[str]:
+        return {a for a in self.deps if asset in self.ancestors(a)}
+
+    def feeds_training(self, asset: str) -> bool:
+        return asset in self.ancestors(MODEL_ASSET)
+
+    def source_of(self, asset: str) -> SourceContract | None:
+        """The one source an asset is built from (None if it reads several, or none)."""
+        tables = self.ancestors(asset) | {asset}
+        sources = [c for c in self.contracts.values() if c.raw_table in tables]
+        return sources[0] if len(sources) == 1 else None
+
+    def max_quarantine_share(self, asset: str) -> float | None:
+        """Quarantine applies to a source's rows, so to assets built from one source only."""
+        source = self.source_of(asset)
+        return source.max_quarantine_share if source else None
+
+    def is_blocking(self, asset: str, severity: str) -> bool:
+        """ERROR checks on assets that feed training block it; everything else informs."""
+        return severity == "ERROR" and self.feeds_training(asset)
+
+    @property
+    def checks(self) -> list[DeclaredCheck]:
+        """Every check the files declare: per suite expectation, and per source's contract."""
+        declared = [
+            DeclaredCheck(c.raw_table, name, severity)
+            for c in self.contracts.values()
+            for name, severity in (
+                (FRESHNESS_CHECK, c.freshness.severity),
+                (ACCEPTANCE_CHECK, "ERROR"),
+                (SCHEMA_CHANGE_CHECK, "WARN"),
+                *(
+                    (format_check_name(col.name), FORMAT_CHECK_SEVERITY)
+                    for col in c.formatted_columns
+                ),
+                *(
+                    (age_check_name(col.name), AGE_CHECK_SEVERITY)
+                    for col in c.columns
+                    if col.max_age_days is not None
+                ),
+            )
+        ]
+        for suite in self.suites.values():
+            declared += [
+                DeclaredCheck(suite.asset, e.check_name, e.severity) for e in suite.expectations
+            ]
+        return declared
+
+
+def build_project(contracts_dir: Path, sql_dir: Path, suites_dir: Path) -> Project:
+    contracts = load_contracts(contracts_dir)
+    models = load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
+    if TRAINING_SET not in models:
+        raise DefinitionFileError(sql_dir, f"no SQL model named '{TRAINING_SET}' to train on")
+    schemas = infer_schemas(contracts.values(), models)
+    return Project(contracts, models, schemas, load_suites(suites_dir, schemas))
+
+
+@cache
+def load_project() -> Project:
+    """The project's own files (cached: they are code, read once per process)."""
+    return build_project(layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR)

@@ -1,0 +1,304 @@
+"""Loading a source's delivery files with DuckDB's own readers, staged for audit.
+
+Nothing is lost on the way: every file is archived first (`receive`, before the warehouse is
+opened); a file that cannot be parsed is rejected with the reason, kept in the archive for
+replay, and leaves the raw table as it was. A landing entry that is not a regular file inside
+the landing folder (landing_entries.py) is never read: its whole delivery is rejected, naming
+it. A parsed delivery is staged; publish.py decides what of it reaches the raw table.
+"""
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dq_pipelines.checks.gx_runner import quote_identifier
+from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.formats import parse_expression
+from dq_pipelines.landing.archive import (
+    ArchivedFile,
+    UnreadEntry,
+    archive_entry,
+    decided_hashes,
+    mark_replaced,
+    record,
+    record_unread,
+)
+from dq_pipelines.landing.entries import RefusedEntry, relative_entry, shown
+from dq_pipelines.wap.publish import HELD, Publication, Staged, stage
+
+
+class DeliveryError(ValueError):
+    """A delivery that cannot be loaded as its contract describes."""
+
+
+class LandingZone(dg.ConfigurableResource):
+    """Where sources drop deliveries (<source>/<YYYY-MM-DD>/<file>) and where they are archived."""
+
+    path: str = "data/landing"
+    archive_path: str = "data/archive"
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)
+
+    @property
+    def archive_root(self) -> Path:
+        return Path(self.archive_path)
+
+    def newest_delivery(self, contracts: list[SourceContract]) -> date | None:
+        """The newest delivery date of any source: what every source is expected to have."""
+        dates = [d for c in contracts for d in c.deliveries(self.root)]
+        return max(dates, default=None)
+
+
+def choose_delivery(
+    contract: SourceContract, landing: Path, requested: date | None
+) -> tuple[date, list[Path]]:
+    deliveries = contract.deliveries(landing)
+    if not deliveries:
+        raise DeliveryError(
+            f"no delivery of '{contract.name}' in {landing} (pattern {contract.path_pattern})"
+        )
+    if requested is None:
+        return next(reversed(deliveries.items()))
+    if requested not in deliveries:
+        raise DeliveryError(
+            f"no '{contract.name}' delivery for {requested}; available: "
+            f"{', '.join(map(str, deliveries))}"
+        )
+    return requested, deliveries[requested]
+
+
+@dataclass(frozen=True)
+class Received:
+    """A delivery's entries once taken from the landing folder: archived, or refused unread."""
+
+    delivery_date: date
+    archived: tuple[ArchivedFile, ...]
+    unread: tuple[UnreadEntry, ...]
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the delivery is rejected before parsing, if an entry was refused.
+
+        A delivery is accepted only as a whole: loading its good files beside a refused entry
+        would publish part of a batch and hide the refused part behind a passing check.
+        """
+        if not self.unread:
+            return None
+        return "; ".join(e.reason for e in self.unread) + "; the whole delivery is rejected"
+
+
+def receive(
+    source: str, root: Path, delivery_date: date, files: list[Path], archive_root: Path
+) -> Received:
+    """Read each entry once, bounded, into the archive; refuse what is not a regular file.
+
+    Needs no warehouse connection, and is called before one is opened: however slow a read
+    is, it never holds the DuckDB file.
+    """
+    archived, unread = [], []
+    for path in files:
+        try:
+            archived.append(archive_entry(archive_root, source, root, path))
+        except RefusedEntry as refused:
+            unread.append(UnreadEntry(source, _entry_name(root, path), refused.reason))
+    return Received(delivery_date, tuple(archived), tuple(unread))
+
+
+def _entry_name(root: Path, path: Path) -> str:
+    try:
+        return shown(relative_entry(root, path).as_posix())
+    except RefusedEntry:
+        return shown(str(path))
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    status: str  # staged (for audit), duplicate (same bytes already loaded) or rejected
+    load_id: str
+    delivery_date: date
+    files: tuple[ArchivedFile, ...]
+    row_count: int | None = None
+    reason: str | None = None
+    delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
+    staged: Staged | None = None
+    earlier_status: str | None = None  # of the load a duplicate repeats: loaded or held
+    unread: tuple[UnreadEntry, ...] = ()  # entries refused without reading them
+
+
+def _plain_reason(error: duckdb.Error) -> str:
+    """DuckDB's parser errors, said in words a data owner can act on."""
+    text = str(error)
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    lowered = text.lower()
+    if "invalid unicode" in lowered:
+        return f"the file is not valid UTF-8 text (wrong encoding?): {first}"
+    ragged = ("expected number of columns", "too many columns", "not possible to automatically")
+    if any(phrase in lowered for phrase in ragged):
+        return (
+            "some lines have a different number of fields than the header "
+            f"(truncated or malformed?): {first}"
+        )
+    return f"DuckDB could not parse the file as CSV: {first}"
+
+
+@dataclass(frozen=True)
+class Inspection:
+    problem: str | None  # why the delivery cannot be loaded as its contract says, if it cannot
+    columns: tuple[str, ...] = ()
+
+
+def inspect_delivery(
+    conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
+) -> Inspection:
+    """Check the delivery's bytes and header against the contract (its rows are read once, by
+    stage_delivery, which reports what goes wrong there)."""
+    for f in files:
+        if f.size_bytes == 0:
+            return Inspection(f"{f.original_name} is empty (0 bytes)")
+        with f.archive_path.open("rb") as head:
+            if b"\x00" in head.read(8192):
+                binary = f"{f.original_name} looks binary (it contains NUL bytes), not CSV text"
+                return Inspection(binary)
+    paths = [str(f.archive_path) for f in files]
+    try:
+        relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
+        columns = relation.columns
+    except duckdb.Error as e:
+        return Inspection(_plain_reason(e))
+    missing = [c for c in contract.column_names if c not in columns]
+    if missing:
+        extra = [c for c in columns if c not in contract.column_names]
+        renames = [
+            f"'{m}' renamed to '{close[0]}'?"
+            for m in missing
+            if (close := difflib.get_close_matches(m, extra, n=1, cutoff=0.6))
+        ]
+        hints = (["wrong delimiter?"] if len(columns) == 1 else []) + renames
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        problem = f"declared column(s) {missing} are missing; the file has {columns}{hint}"
+        return Inspection(problem, tuple(columns))
+    return Inspection(None, tuple(columns))
+
+
+def stage_delivery(
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    received: Received,
+    load_id: str,
+    run_id: str,
+    force: bool = False,
+    run_is_over: Callable[[str], bool] | None = None,
+) -> IngestOutcome:
+    """Stage a received delivery for audit (publish.py), unless rejected or already loaded.
+
+    A rejected delivery is recorded in the manifest here; a staged one is recorded when its
+    publication is decided (`record_publication`), in the same transaction.
+    """
+    archived, delivery_date = received.archived, received.delivery_date
+    if received.refusal is not None:  # its files are not even parsed: nothing is shown of them
+        record(conn, list(archived), delivery_date, load_id, "rejected", received.refusal)
+        record_unread(conn, list(received.unread), delivery_date, load_id, received.refusal)
+        return IngestOutcome(
+            "rejected", load_id, delivery_date, archived, reason=received.refusal,
+            unread=received.unread,
+        )  # fmt: skip
+    decided = decided_hashes(conn, contract.name)
+    seen = inspect_delivery(conn, contract, list(archived))
+    if not force and all(a.file_hash in decided for a in archived):
+        earlier_load, earlier_status = decided[archived[0].file_hash]
+        return IngestOutcome(
+            "duplicate", earlier_load, delivery_date, archived,
+            delivered_columns=seen.columns, earlier_status=earlier_status,
+        )  # fmt: skip
+    problem, staged = seen.problem, None
+    if problem is None:
+        try:
+            staged = _stage_rows(
+                conn, contract, delivery_date, archived, load_id, run_id, run_is_over
+            )
+        except duckdb.Error as e:  # the header parsed, a later line did not
+            problem = _plain_reason(e)
+    if staged is not None and staged.rows == 0:
+        conn.execute(f"drop table {staged.sql}")
+        problem = "the file has a header but no data rows"
+    if problem is not None:
+        record(conn, list(archived), delivery_date, load_id, "rejected", problem)
+        return IngestOutcome(
+            "rejected", load_id, delivery_date, archived, reason=problem,
+            delivered_columns=seen.columns,
+        )  # fmt: skip
+    record(conn, list(archived), delivery_date, load_id, "staged")
+    return IngestOutcome(
+        "staged", load_id, delivery_date, archived, row_count=staged.rows,
+        delivered_columns=seen.columns, staged=staged,
+    )  # fmt: skip
+
+
+def _stage_rows(
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    delivery_date: date,
+    archived: tuple[ArchivedFile, ...],
+    load_id: str,
+    run_id: str,
+    run_is_over: Callable[[str], bool] | None,
+) -> Staged:
+    """Read the delivery's rows, as text plus typed date columns and lineage, into staging."""
+    columns = ", ".join(
+        [f"r.{quote_identifier(c)}" for c in contract.column_names]
+        + [
+            f"{parse_expression(c.name, c.formats, c.type)} as {quote_identifier(c.parsed_name)}"
+            for c in contract.formatted_columns
+        ]
+    )
+    names = [[str(a.archive_path), a.original_name] for a in archived]
+    return stage(
+        conn,
+        contract.raw_table,
+        run_id,
+        f"""select {columns}, ?::date as _delivery_date, m.name[2] as _source_file,
+                   ?::varchar as _load_id
+            from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?) as r
+            join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
+        [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
+        run_is_over,
+    )
+
+
+def record_publication(
+    conn: duckdb.DuckDBPyConnection,
+    outcome: IngestOutcome,
+    publication: Publication,
+    run_id: str,
+) -> None:
+    """The manifest and load records of a staged delivery, once its publication is decided.
+
+    Runs inside the publication's transaction: the raw table, the manifest and dq_loads
+    change together. A held delivery stays `held` in the manifest (archived, replayable); a
+    published one supersedes the source's earlier loads.
+    """
+    files = list(outcome.files)
+    if publication.status == HELD:
+        record(conn, files, outcome.delivery_date, outcome.load_id, "held", publication.reason)
+        return
+    source = files[0].source
+    mark_replaced(conn, source, {f.file_hash for f in files})
+    record(conn, files, outcome.delivery_date, outcome.load_id, "loaded")
+    conn.execute(
+        "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
+        [
+            outcome.load_id,
+            source,
+            outcome.delivery_date,
+            [f.original_name for f in files],
+            outcome.row_count,
+            run_id,
+        ],
+    )
