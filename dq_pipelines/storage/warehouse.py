@@ -14,61 +14,14 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from dq_pipelines.storage.ops_tables import ops_ddl
+
 T = TypeVar("T")
 
 # Dagster concurrency pool of every step that stages and publishes a table; instance_dagster.yaml
 # limits it to one step at a time across runs, so one run's stage -> audit -> publish never
 # interleaves with another's (DuckDB's own lock only serializes single statements).
 DUCKDB_POOL = "duckdb"
-
-# Operational tables the pipeline keeps next to the data: loads, models, metrics, alerts.
-OPS_DDL = (
-    """create table if not exists dq_loads (
-        load_id varchar primary key, source varchar, delivery_date date, files varchar[],
-        row_count bigint, loaded_at timestamp, run_id varchar)""",
-    """create table if not exists dq_model_registry (
-        model_version varchar primary key, model_asset varchar, trained_at timestamp,
-        artifact_path varchar, training_rows bigint, holdout_rows bigint, holdout_fraction double,
-        training_load_ids varchar[], run_id varchar, gate_override_reason varchar)""",
-    """create table if not exists dq_model_metrics (
-        model_version varchar, metric varchar, label varchar, value double,
-        evaluated_at timestamp, run_id varchar)""",
-    """create table if not exists dq_manifest (
-        source varchar, file_hash varchar, delivery_date date, original_name varchar,
-        archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar,
-        status varchar, reason varchar, primary key (source, file_hash))""",
-    """create table if not exists dq_format_profiles (
-        source varchar, column_name varchar, delivery_date date, load_id varchar,
-        dominant_format varchar, dominant_share double, accepted_share double, passed boolean,
-        profiled_at timestamp)""",
-    # Write-audit-publish (publish.py): every decision, and the rows it kept out of the tables.
-    """create table if not exists dq_publications (
-        asset varchar, run_id varchar, status varchar, staged_rows bigint,
-        published_rows bigint, quarantined_rows bigint, failing_share double,
-        max_quarantine_share double, reason varchar, decided_at timestamp)""",
-    """create table if not exists dq_quarantine (
-        asset varchar, load_id varchar, delivery_date date,
-        staged_row bigint, -- 0-based position in the staged table (files in name order)
-        failed_checks varchar[], reason varchar, row_data json, run_id varchar,
-        quarantined_at timestamp, released_at timestamp, released_by_run varchar)""",
-    """create table if not exists dq_alerts (
-        alert_id varchar primary key, created_at timestamp, asset varchar, check_name varchar,
-        severity varchar, run_id varchar, status varchar, destination varchar, text varchar,
-        blocks varchar, error varchar, attempts integer not null default 0,
-        last_attempt_at timestamp)""",
-    # Warehouses created before the alert outbox existed.
-    "alter table dq_alerts add column if not exists blocks varchar",
-    "alter table dq_alerts add column if not exists attempts integer default 0",
-    "alter table dq_alerts add column if not exists last_attempt_at timestamp",
-    # Grouping: consecutive failures of one check form a group; its first alert's Slack message
-    # (ts, bot token only) is the thread later alerts of the group are posted into.
-    "alter table dq_alerts add column if not exists group_id varchar",
-    "alter table dq_alerts add column if not exists slack_ts varchar",
-    "alter table dq_alerts add column if not exists run_url varchar",
-    """create table if not exists dq_alert_groups (
-        group_id varchar primary key, asset varchar, check_name varchar, opened_at timestamp,
-        last_run_id varchar, failures integer, slack_ts varchar, closed_at timestamp)""",
-)
 
 
 def _is_lock_conflict(error: BaseException | None) -> bool:
@@ -112,7 +65,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
         try:
-            for ddl in OPS_DDL:
+            for ddl in ops_ddl():
                 conn.execute(ddl)
             yield conn
         finally:

@@ -1,0 +1,174 @@
+"""The pipeline's own operational tables (`dq_*`), declared once: columns, keys, DDL and writes.
+
+Each table is one `OpsTable` below. Its `create table` statement and its migrations (a column
+added to a declaration is added to older warehouses) are derived from the declaration, and rows
+are written by column name through `insert`, never by position, so adding a column touches
+this file only. Adding a table is adding one declaration to `OPS_TABLES`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from dq_pipelines.storage.identifiers import quote_identifier
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a DuckDB type
+    default: str | None = None  # a SQL literal, also for rows written before the column existed
+
+    @property
+    def ddl(self) -> str:
+        default = f" default {self.default}" if self.default is not None else ""
+        return f"{quote_identifier(self.name)} {self.type}{default}"
+
+
+@dataclass(frozen=True)
+class OpsTable:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def create_sql(self) -> str:
+        key = f", primary key ({', '.join(map(quote_identifier, self.primary_key))})"
+        body = ", ".join(c.ddl for c in self.columns) + (key if self.primary_key else "")
+        return f"create table if not exists {quote_identifier(self.name)} ({body})"
+
+    def migration_sql(self) -> list[str]:
+        """Columns added since a warehouse was created (a primary-key column is never added)."""
+        return [
+            f"alter table {quote_identifier(self.name)} add column if not exists {c.ddl}"
+            for c in self.columns
+            if c.name not in self.primary_key
+        ]
+
+
+def _table(name: str, description: str, spec: str, primary_key: tuple[str, ...] = ()) -> OpsTable:
+    """A declaration from 'name type, name type default x, ...' (reads like the DDL it makes)."""
+    columns = []
+    for item in spec.split(","):
+        name_, type_, *rest = item.split()
+        default = rest[rest.index("default") + 1] if "default" in rest else None
+        columns.append(Column(name_, type_, default))
+    return OpsTable(name, tuple(columns), primary_key, description)
+
+
+LOADS = _table(
+    "dq_loads",
+    "One row per published load of a source.",
+    "load_id varchar, source varchar, delivery_date date, files varchar[], row_count bigint, "
+    "loaded_at timestamp, run_id varchar",
+    ("load_id",),
+)
+MODEL_REGISTRY = _table(
+    "dq_model_registry",
+    "Every trained model version, with the loads it learned from.",
+    "model_version varchar, model_asset varchar, trained_at timestamp, artifact_path varchar, "
+    "training_rows bigint, holdout_rows bigint, holdout_fraction double, "
+    "training_load_ids varchar[], run_id varchar, gate_override_reason varchar",
+    ("model_version",),
+)
+MODEL_METRICS = _table(
+    "dq_model_metrics",
+    "Evaluation metrics per model version (label: a class, or empty for overall).",
+    "model_version varchar, metric varchar, label varchar, value double, "
+    "evaluated_at timestamp, run_id varchar",
+)
+MANIFEST = _table(
+    "dq_manifest",
+    "Every delivered file (or refused landing entry) and what became of it.",
+    "source varchar, file_hash varchar, delivery_date date, original_name varchar, "
+    "archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar, "
+    "status varchar, reason varchar",
+    ("source", "file_hash"),
+)
+FORMAT_PROFILES = _table(
+    "dq_format_profiles",
+    "The text formats found in each delivery's date columns.",
+    "source varchar, column_name varchar, delivery_date date, load_id varchar, "
+    "dominant_format varchar, dominant_share double, accepted_share double, passed boolean, "
+    "profiled_at timestamp",
+)
+PUBLICATIONS = _table(
+    "dq_publications",
+    "Every write-audit-publish decision (published, partial, held).",
+    "asset varchar, run_id varchar, status varchar, staged_rows bigint, published_rows bigint, "
+    "quarantined_rows bigint, failing_share double, max_quarantine_share double, "
+    "reason varchar, decided_at timestamp",
+)
+QUARANTINE = _table(
+    "dq_quarantine",
+    "Rows kept out of a published table (staged_row: 0-based position in the staged table).",
+    "asset varchar, load_id varchar, delivery_date date, staged_row bigint, "
+    "failed_checks varchar[], reason varchar, row_data json, run_id varchar, "
+    "quarantined_at timestamp, released_at timestamp, released_by_run varchar",
+)
+ALERTS = _table(
+    "dq_alerts",
+    "The alert outbox: one row per alert, whatever happened to it.",
+    "alert_id varchar, created_at timestamp, asset varchar, check_name varchar, "
+    "severity varchar, run_id varchar, status varchar, destination varchar, text varchar, "
+    "blocks varchar, error varchar, attempts integer default 0, last_attempt_at timestamp, "
+    "group_id varchar, slack_ts varchar, run_url varchar",
+    ("alert_id",),
+)
+ALERT_GROUPS = _table(
+    "dq_alert_groups",
+    "Consecutive failures of one check, and the Slack thread they go to.",
+    "group_id varchar, asset varchar, check_name varchar, opened_at timestamp, "
+    "last_run_id varchar, failures integer, slack_ts varchar, closed_at timestamp",
+    ("group_id",),
+)
+
+OPS_TABLES: tuple[OpsTable, ...] = (
+    LOADS,
+    MODEL_REGISTRY,
+    MODEL_METRICS,
+    MANIFEST,
+    FORMAT_PROFILES,
+    PUBLICATIONS,
+    QUARANTINE,
+    ALERTS,
+    ALERT_GROUPS,
+)
+
+
+def ops_ddl() -> list[str]:
+    """Every statement that brings a warehouse's operational tables up to date (idempotent)."""
+    return [sql for t in OPS_TABLES for sql in (t.create_sql(), *t.migration_sql())]
+
+
+def insert(
+    conn: duckdb.DuckDBPyConnection,
+    table: OpsTable,
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    replace: bool = False,
+) -> None:
+    """Write rows by column name; a column not given takes its default (or null).
+
+    `replace`: a row whose primary key exists replaces it (the table must have one).
+    """
+    rows = list(rows)
+    if not rows:
+        return
+    names = list(rows[0])
+    unknown = sorted(set(names) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {unknown}")
+    verb = "insert or replace" if replace else "insert"
+    columns = ", ".join(map(quote_identifier, names))
+    params = ", ".join("?" for _ in names)
+    conn.executemany(
+        f"{verb} into {quote_identifier(table.name)} ({columns}) values ({params})",
+        [[row[n] for n in names] for row in rows],
+    )
