@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from dq_pipelines import dagster_private
 from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert
 from dq_pipelines.alerts.links import DagsterUI
-from dq_pipelines.runs import dagster_private
 from dq_pipelines.runs.reaper import ReapedRun, reap_dead_runs, run_is_over
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 from dq_pipelines.wap.publish import HELD, drop_abandoned

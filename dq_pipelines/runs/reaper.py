@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from dq_pipelines.runs import dagster_private
+from dq_pipelines import dagster_private
 
 # A process started this long after the run logged its pid cannot be the run's: the pid was
 # reused. The margin absorbs a wall-clock correction between the two readings (the run's event

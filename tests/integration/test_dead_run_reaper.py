@@ -14,7 +14,7 @@ from dagster._core.events import DagsterEvent, EngineEventData
 from dagster._core.events.log import EventLogEntry
 from dagster._core.test_utils import create_run_for_test
 
-from dq_pipelines.runs import dagster_private
+from dq_pipelines import dagster_private
 from dq_pipelines.runs.reaper import find_process, process_is_alive, reap_dead_runs
 
 POOL = {"concurrency": {"pools": {"default_limit": 1}}}

@@ -13,12 +13,12 @@ import dagster as dg
 import pytest
 from pipeline_support import FAULTY_DAY, assert_nothing_lost, deliver
 
+from dq_pipelines import dagster_private
 from dq_pipelines.alerts.channels.slack import SlackNotifier
 from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults
 from dq_pipelines.defs.alerts.dead_runs import reap_dead_runs
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.runs import dagster_private
 from dq_pipelines.wap.publish import AUDIT_SCHEMA
 
 pytestmark = pytest.mark.slow

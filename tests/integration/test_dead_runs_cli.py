@@ -10,8 +10,8 @@ import pytest
 from dagster._core.events import EngineEventData
 from dagster._core.test_utils import create_run_for_test
 
+from dq_pipelines import dagster_private
 from dq_pipelines.cli import INSTANCE_CONFIG
-from dq_pipelines.runs import dagster_private
 
 pytestmark = pytest.mark.slow
 REPLAY = ["replay", "catalog", "--date", "2026-11-28"]

@@ -1,4 +1,4 @@
-"""The private Dagster API that runs/dagster_private.py relies on is still there and still behaves
+"""The private Dagster API that dagster_private.py relies on is still there and still behaves
 as it did in 1.13: this fails on an upgrade that changes it, before the reaper silently stops."""
 
 import inspect
@@ -8,7 +8,7 @@ from dagster._core.events import DagsterEvent, EngineEventData, JobFailureData, 
 from dagster._core.storage.event_log.base import EventLogStorage
 from dagster._core.test_utils import create_run_for_test
 
-from dq_pipelines.runs import dagster_private
+from dq_pipelines import dagster_private
 
 
 def test_private_names_and_signatures_are_as_in_dagster_1_13():
