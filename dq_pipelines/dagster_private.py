@@ -1,18 +1,29 @@
-"""The one module that uses Dagster's private API (`dagster._core`), for runs whose process died.
+"""The one module that uses Dagster's private API (`dagster._core`): for runs whose process died,
+and for the check executions and freshness states the alert sensor reads.
 
 Dagster 1.13 offers no public way to mark a run failed from outside it, to free the pool slots
 a run holds, to list the runs holding slots, or to read why a run failed: its daemon's run
 monitoring does these, but only for launched runs and only under the daemon. A run executed in
 a process of its own (`dagster job execute`, `execute_in_process`, `dq-pipelines`) has no one
-else to do them. Every private name and call is here, so a Dagster upgrade that changes them
-breaks this module alone, and tests/unit/test_dagster_private_api.py fails first.
+else to do them. Nor does it export the types of check-execution records and freshness states
+(`AssetCheckExecutionRecord`, `FreshnessState`, `FreshnessStateRecord`), or a way to page
+through one check's executions by id (the instance gives only the latest one). Every private
+name and call is here, so a Dagster upgrade that changes them breaks this module alone, and
+tests/unit/test_dagster_private_api.py fails first.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import dagster as dg
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
 from dagster._core.events import JobFailureData, RunFailureReason
+from dagster._core.storage.asset_check_execution_record import (
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
 from dagster._core.storage.runs import InMemoryRunStorage, SqliteRunStorage
+
+__all__ = ["AssetCheckExecutionRecord", "FreshnessStateRecord"]  # types, for annotations
 
 # Why Dagster says a run failed when its process stopped without finishing it. A run failed
 # from outside with no reason at all (run monitoring, the code server's watcher, the UI) died
@@ -77,3 +88,31 @@ def worker_pids(records: Iterable[dg.EventLogRecord]) -> list[tuple[int, float]]
         if pid is not None and str(pid.value).isdigit():
             found.append((int(pid.value), record.timestamp))
     return found
+
+
+def check_executions(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, limit: int, before: int | None = None
+) -> Sequence[AssetCheckExecutionRecord]:
+    """Executions of one check, newest first, with ids below `before` if given.
+
+    A record gets its id (global, unlike event ids on SQLite) when the check is planned and is
+    updated in place when it completes.
+    """
+    return instance.event_log_storage.get_asset_check_execution_history(
+        key, limit=limit, cursor=before
+    )
+
+
+def is_planned(record: AssetCheckExecutionRecord) -> bool:
+    """Planned and not completed (yet: it never completes if its run ended without it)."""
+    return record.status == AssetCheckExecutionRecordStatus.PLANNED
+
+
+def freshness_failing(record: FreshnessStateRecord) -> bool:
+    """Is the asset's freshness policy failing?"""
+    return record.freshness_state == FreshnessState.FAIL
+
+
+def freshness_passing(record: FreshnessStateRecord) -> bool:
+    """Is the policy passing or warning (not failing, and evaluated: UNKNOWN is no news)?"""
+    return record.freshness_state in (FreshnessState.PASS, FreshnessState.WARN)

@@ -1,7 +1,8 @@
 """Reading check executions from the Dagster instance, incrementally, without missing any.
 
-Executions are read from the instance's asset-check table, whose ids are global (event
-storage ids are per run on the default SQLite storage). A record gets its id when the check is
+Executions are read from the instance's asset-check table (through dagster_private.py: Dagster
+1.13 has no public API for it), whose ids are global (event storage ids are per run on the
+default SQLite storage). A record gets its id when the check is
 planned and is updated in place when it completes, so a record still in progress (PLANNED in a
 run that has not finished) holds the cursor: executions are read in order, and a slow run's
 failure is read when it lands, not skipped.
@@ -20,10 +21,8 @@ import time
 from dataclasses import dataclass, field
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import (
-    AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
-)
+
+from dq_pipelines.dagster_private import AssetCheckExecutionRecord, check_executions, is_planned
 
 PAGE = 100
 
@@ -87,9 +86,7 @@ def _history_after(
 ) -> list[AssetCheckExecutionRecord]:
     records, before = [], None
     while True:
-        page = instance.event_log_storage.get_asset_check_execution_history(
-            key, limit=PAGE, cursor=before
-        )
+        page = check_executions(instance, key, limit=PAGE, before=before)
         fresh = [r for r in page if after is None or r.id > after]
         records += fresh
         if len(page) < PAGE or len(fresh) < len(page):
@@ -98,7 +95,7 @@ def _history_after(
 
 
 def _settled(instance: dg.DagsterInstance, record: AssetCheckExecutionRecord) -> bool:
-    if record.status != AssetCheckExecutionRecordStatus.PLANNED:
+    if not is_planned(record):
         return True
     run = instance.get_run_by_id(record.run_id)
     return run is None or run.is_finished  # planned in a finished run: it will never execute
@@ -116,9 +113,7 @@ def _reread(
     without executing them, or deleted) are dropped."""
     completed, still = [], []
     for id_, key in pending:
-        page = instance.event_log_storage.get_asset_check_execution_history(
-            key, limit=1, cursor=id_ + 1
-        )
+        page = check_executions(instance, key, limit=1, before=id_ + 1)
         record = page[0] if page and page[0].id == id_ else None
         if record is None:
             continue

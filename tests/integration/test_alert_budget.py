@@ -42,11 +42,11 @@ def _alert(check: str, run: str) -> CheckAlert:
 
 
 def test_a_failed_edit_does_not_stop_the_posts_of_the_tick(slack_stub, warehouse):
-    first = AlertOutbox(_bot(slack_stub), warehouse, LOG)
+    first = AlertOutbox(_bot(slack_stub).alert_channel(), warehouse, LOG)
     assert [first.deliver(_alert(c, "run-1")) for c in ("a", "b")] == ["sent", "sent"]
 
     slack_stub.fail_next(500, "internal_error", path="/api/chat.update")
-    tick = AlertOutbox(_bot(slack_stub), warehouse, LOG)
+    tick = AlertOutbox(_bot(slack_stub).alert_channel(), warehouse, LOG)
     assert [tick.deliver(_alert(c, "run-2")) for c in ("a", "b")] == ["sent", "sent"]
 
     assert tick.unavailable is None
@@ -58,11 +58,11 @@ def test_a_webhook_that_refuses_then_recovers_posts_one_message_per_group(slack_
     slack = SlackNotifier(webhook_url=slack_stub.webhook_url, **FAST)
     slack_stub.fail_next(400, "invalid_token", count=6 + 12)  # two ticks of refusals
     for run in ("run-1", "run-2"):
-        outbox = AlertOutbox(slack, warehouse, LOG)
+        outbox = AlertOutbox(slack.alert_channel(), warehouse, LOG)
         outbox.retry_failed()
         assert {outbox.deliver(_alert(c, run)) for c in checks} == {"refused"}
 
-    recovered = AlertOutbox(slack, warehouse, LOG)
+    recovered = AlertOutbox(slack.alert_channel(), warehouse, LOG)
     assert sorted(recovered.retry_failed()) == ["grouped"] * 6 + ["sent"] * 6
 
     texts = [m["text"] for m in slack_stub.messages()]
@@ -87,7 +87,7 @@ def test_a_rate_limited_slack_cannot_hold_a_tick_past_its_budget(slack_stub, war
     slack_stub.fail_next(429, "ratelimited", count=100, headers={"Retry-After": "1"})
     slack = _bot(slack_stub, max_retries=20, max_retry_after_seconds=5)
     budget = AlertTickPolicy(tick_seconds=2).budget()
-    outbox = AlertOutbox(slack, warehouse, LOG, budget)
+    outbox = AlertOutbox(slack.alert_channel(), warehouse, LOG, budget)
 
     started = time.monotonic()
     statuses = [outbox.deliver(_alert(f"check_{i}", "run-1")) for i in range(5)]

@@ -52,7 +52,10 @@ def _hostile_evaluation() -> dg.AssetCheckEvaluation:
 def test_hostile_values_arrive_escaped_in_text_and_blocks(slack_stub, warehouse, mode):
     alert = alert_for(_hostile_evaluation(), "run-1", RUN_URL, ["training_set", "<!here>"])
 
-    assert AlertOutbox(_slack(slack_stub, mode), warehouse, LOG).deliver(alert) == "sent"
+    assert (
+        AlertOutbox(_slack(slack_stub, mode).alert_channel(), warehouse, LOG).deliver(alert)
+        == "sent"
+    )
 
     (posted,) = slack_stub.messages()
     assert posted["text"] == "\n".join(

@@ -58,11 +58,11 @@ def test_a_proxy_404_echoing_the_path_is_redacted_everywhere(
     caplog.set_level(logging.DEBUG)
 
     with pytest.raises(SlackDeliveryError) as raised:
-        slack.post("hello")
+        slack.send("hello")
     assert HOOK_SECRET not in str(raised.value)
     assert "HTTP 404: Cannot POST /services/[redacted]" in str(raised.value)
 
-    outbox = AlertOutbox(slack, warehouse, logging.getLogger("test_alert_secrets"))
+    outbox = AlertOutbox(slack.alert_channel(), warehouse, logging.getLogger("test_alert_secrets"))
     assert outbox.deliver(_alert()) == "refused"
     (error,) = warehouse.query("select error from dq_alerts")["error"]
     assert HOOK_SECRET not in error and "/services/[redacted]" in error
@@ -74,7 +74,7 @@ def test_webhook_url_stays_out_of_slack_sdk_debug_logs(
     slack_stub: SlackStub, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    SlackNotifier(webhook_url=slack_stub.webhook_url, **FAST).post("hello")
+    SlackNotifier(webhook_url=slack_stub.webhook_url, **FAST).send("hello")
 
     assert "Sending a request" in caplog.text  # slack-sdk did log the request, redacted
     assert HOOK_SECRET not in caplog.text
@@ -88,10 +88,10 @@ def test_bot_token_stays_out_of_slack_sdk_debug_logs_and_errors(
         slack = SlackNotifier(
             bot_token=TOKEN, channel="#dq", api_base_url=stub.api_base_url, **FAST
         )
-        slack.post("hello")
+        slack.send("hello")
         stub.fail_next(500, f"proxy says: bad auth {TOKEN} for /services/T000/B000/XXXX")
         with pytest.raises(SlackDeliveryError) as raised:
-            slack.post("again")
+            slack.send("again")
 
     assert "Sending a request" in caplog.text
     for secret in (TOKEN, "SeCrEt", HOOK_SECRET):

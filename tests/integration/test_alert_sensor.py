@@ -202,12 +202,12 @@ def _alert(name: str, **facts) -> CheckAlert:
 def test_a_refused_alert_does_not_hold_back_the_others(slack_stub, warehouse):
     alerts = [_alert(f"check_{i}") for i in range(3)]
     slack_stub.fail_next(400, "invalid_blocks")  # about this message, not an outage
-    outbox = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    outbox = AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG)
 
     assert [outbox.deliver(a) for a in alerts] == ["refused", "sent", "sent"]
     assert outbox.unavailable is None
 
-    next_tick = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    next_tick = AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG)
     assert next_tick.retry_failed() == ["sent"]
     assert next_tick.deliver(alerts[0]) == "duplicate"
     assert sorted(_sent_texts(slack_stub)) == sorted(a.text() for a in alerts)
@@ -221,11 +221,11 @@ def test_a_refused_alert_does_not_hold_back_the_others(slack_stub, warehouse):
 def test_retry_batch_takes_the_oldest_failed_alerts_first(slack_stub, warehouse):
     down = SlackStub()
     down.close()
-    failing = AlertOutbox(_slack(down.webhook_url, max_retries=0), warehouse, LOG)
+    failing = AlertOutbox(_slack(down.webhook_url, max_retries=0).alert_channel(), warehouse, LOG)
     alerts = [_alert(f"check_{i}") for i in range(3)]
     assert [failing.deliver(a) for a in alerts] == ["failed"] * 3
 
-    outbox = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    outbox = AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG)
     assert outbox.retry_failed(limit=2) == ["sent", "sent"]
     assert _sent_texts(slack_stub) == [alerts[0].text(), alerts[1].text()]
     assert outbox.retry_failed() == ["sent"]
@@ -313,13 +313,15 @@ def test_an_overlapping_tick_finds_the_alert_claimed_and_posts_nothing(slack_stu
     first is still waiting for Slack sees it and does not post it again."""
     alert = _alert("slow_check")
     slack_stub.fail_next(500, "slow and broken", delay=1.0)
-    first = AlertOutbox(_slack(slack_stub.webhook_url, max_retries=0), warehouse, LOG)
+    first = AlertOutbox(
+        _slack(slack_stub.webhook_url, max_retries=0).alert_channel(), warehouse, LOG
+    )
     done: list[str] = []
     posting = threading.Thread(target=lambda: done.append(first.deliver(alert)))
     posting.start()
     while len(slack_stub.requests) == 0:  # the first tick's post is in flight
         time.sleep(0.01)
-    second = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    second = AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG)
     assert second.deliver(alert) == "duplicate"
     assert second.retry_failed() == []  # `sending`, not `failed`: not the second tick's to retry
     posting.join()
@@ -331,12 +333,15 @@ def test_a_claim_left_by_a_tick_that_stopped_becomes_uncertain_not_a_second_post
     slack_stub, warehouse
 ):
     alert = _alert("crashed_check")
-    outbox = AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG)
+    outbox = AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG)
     assert outbox._claim(alert, None, alert.alert_id, "sending", alert.text(), alert.blocks())
     # ... and the tick died here, after (or before) posting; 20 minutes pass.
     with warehouse.connect() as conn:
         conn.execute("update dq_alerts set last_attempt_at = last_attempt_at - interval 20 minute")
-    assert AlertOutbox(_slack(slack_stub.webhook_url), warehouse, LOG).retry_failed() == []
+    assert (
+        AlertOutbox(_slack(slack_stub.webhook_url).alert_channel(), warehouse, LOG).retry_failed()
+        == []
+    )
     row = _rows(warehouse).iloc[0]
     assert row["status"] == "uncertain" and "may or may not have arrived" in row["error"]
     assert slack_stub.requests == []

@@ -10,9 +10,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_stub import SlackStub
 
+from dq_pipelines.alerts.channels.base import Delivered
 from dq_pipelines.alerts.channels.slack import (
     SlackDeliveryError,
-    SlackMessage,
     SlackNotConfiguredError,
     SlackNotifier,
 )
@@ -41,7 +41,7 @@ def either(stub: SlackStub, use_webhook: bool, **overrides) -> SlackNotifier:
 def test_webhook_post_arrives_with_exact_text_and_blocks(slack_stub: SlackStub) -> None:
     slack = SlackNotifier(webhook_url=slack_stub.webhook_url)
 
-    assert slack.post(TEXT, BLOCKS) == "Slack incoming webhook"
+    assert slack.send(TEXT, BLOCKS).destination == "Slack incoming webhook"
 
     assert slack_stub.messages() == [{"text": TEXT, "blocks": BLOCKS}]
     (request,) = slack_stub.requests
@@ -49,7 +49,7 @@ def test_webhook_post_arrives_with_exact_text_and_blocks(slack_stub: SlackStub) 
 
 
 def test_webhook_post_without_blocks_sends_only_text(slack_stub: SlackStub) -> None:
-    SlackNotifier(webhook_url=slack_stub.webhook_url).post(TEXT)
+    SlackNotifier(webhook_url=slack_stub.webhook_url).send(TEXT)
 
     assert slack_stub.messages() == [{"text": TEXT}]
 
@@ -57,7 +57,7 @@ def test_webhook_post_without_blocks_sends_only_text(slack_stub: SlackStub) -> N
 def test_bot_token_post_reaches_chat_post_message(slack_stub: SlackStub) -> None:
     slack = bot(slack_stub)
 
-    assert slack.post(TEXT, BLOCKS) == "Slack channel #ml-dq (bot token)"
+    assert slack.send(TEXT, BLOCKS).destination == "Slack channel #ml-dq (bot token)"
 
     (request,) = slack_stub.requests
     assert request.path == "/api/chat.postMessage"
@@ -69,7 +69,7 @@ def test_bot_token_post_reaches_chat_post_message(slack_stub: SlackStub) -> None
 
 
 def test_api_base_url_without_trailing_slash_still_works(slack_stub: SlackStub) -> None:
-    bot(slack_stub, api_base_url=slack_stub.api_base_url.rstrip("/")).post(TEXT)
+    bot(slack_stub, api_base_url=slack_stub.api_base_url.rstrip("/")).send(TEXT)
 
     assert [r.path for r in slack_stub.requests] == ["/api/chat.postMessage"]
 
@@ -77,7 +77,7 @@ def test_api_base_url_without_trailing_slash_still_works(slack_stub: SlackStub) 
 def test_webhook_wins_when_both_are_configured(slack_stub: SlackStub) -> None:
     slack = bot(slack_stub, webhook_url=slack_stub.webhook_url)
 
-    assert slack.post(TEXT) == "Slack incoming webhook"
+    assert slack.send(TEXT).destination == "Slack incoming webhook"
 
     assert [r.path for r in slack_stub.requests] == ["/services/T000/B000/XXXX"]
 
@@ -87,7 +87,7 @@ def test_wrong_token_is_a_delivery_error_without_the_token(slack_stub: SlackStub
     slack = bot(slack_stub, bot_token=wrong)
 
     with pytest.raises(SlackDeliveryError, match="invalid_auth") as raised:
-        slack.post(TEXT)
+        slack.send(TEXT)
 
     assert wrong not in str(raised.value)
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
@@ -116,14 +116,14 @@ def test_http_500_that_outlasts_the_retries_is_a_delivery_error(
     slack_stub.fail_next(500, "internal trouble", count=max_retries + 1)
 
     with pytest.raises(SlackDeliveryError, match="500") as raised:
-        slack.post(TEXT)
+        slack.send(TEXT)
 
     assert len(slack_stub.requests) == max_retries + 1
     assert raised.value.unavailable
     assert slack_stub.webhook_url not in str(raised.value)
     assert slack_stub.token not in str(raised.value)
     assert slack_stub.messages() == []
-    slack.post(TEXT)  # the outage is over
+    slack.send(TEXT)  # the outage is over
     assert len(slack_stub.messages()) == 1
 
 
@@ -134,7 +134,7 @@ def test_rate_limit_waits_for_retry_after_then_delivers_once(
     slack_stub.fail_next(429, "ratelimited", headers={"Retry-After": "1"})
 
     started = time.monotonic()
-    either(slack_stub, use_webhook).post(TEXT)
+    either(slack_stub, use_webhook).send(TEXT)
 
     assert 1 <= time.monotonic() - started < 5
     assert len(slack_stub.requests) == 2
@@ -148,7 +148,7 @@ def test_server_error_is_retried_then_delivered_once(
 ) -> None:
     slack_stub.fail_next(status, "trouble")
 
-    either(slack_stub, use_webhook).post(TEXT)
+    either(slack_stub, use_webhook).send(TEXT)
 
     assert len(slack_stub.requests) == 2
     assert [m["text"] for m in slack_stub.messages()] == [TEXT]
@@ -159,7 +159,7 @@ def test_timeout_is_retried_then_delivered_once(slack_stub: SlackStub, use_webho
     slack_stub.fail_next(504, delay=2)  # answers after the client's 1 s timeout
 
     started = time.monotonic()
-    either(slack_stub, use_webhook, timeout_seconds=1).post(TEXT)
+    either(slack_stub, use_webhook, timeout_seconds=1).send(TEXT)
 
     assert 1 <= time.monotonic() - started < 3
     assert len(slack_stub.requests) == 2
@@ -171,7 +171,7 @@ def test_refused_message_is_not_retried(slack_stub: SlackStub, use_webhook: bool
     slack_stub.fail_next(400, "invalid_blocks")
 
     with pytest.raises(SlackDeliveryError, match="invalid_blocks") as raised:
-        either(slack_stub, use_webhook).post(TEXT)
+        either(slack_stub, use_webhook).send(TEXT)
 
     assert len(slack_stub.requests) == 1
     assert not raised.value.unavailable  # about this message: other alerts may still go
@@ -183,7 +183,7 @@ def test_long_retry_after_is_left_for_a_later_tick(slack_stub: SlackStub) -> Non
 
     started = time.monotonic()
     with pytest.raises(SlackDeliveryError, match="429") as raised:
-        slack.post(TEXT)
+        slack.send(TEXT)
 
     assert time.monotonic() - started < 1
     assert len(slack_stub.requests) == 1
@@ -194,7 +194,7 @@ def test_webhook_error_body_is_reported(slack_stub: SlackStub) -> None:
     slack_stub.fail_next(404, "no_service")
 
     with pytest.raises(SlackDeliveryError, match="HTTP 404: no_service"):
-        SlackNotifier(webhook_url=slack_stub.webhook_url).post(TEXT)
+        SlackNotifier(webhook_url=slack_stub.webhook_url).send(TEXT)
 
 
 @pytest.mark.parametrize("use_webhook", [True, False], ids=["webhook", "bot"])
@@ -205,7 +205,7 @@ def test_connection_refused_is_a_quick_delivery_error(use_webhook: bool) -> None
 
     started = time.monotonic()
     with pytest.raises(SlackDeliveryError, match="could not reach") as raised:
-        slack.post(TEXT)
+        slack.send(TEXT)
 
     # Retried twice (the default max_retries), after 0.5 s and 1 s plus up to 50% jitter.
     assert 1.5 <= time.monotonic() - started < 5
@@ -224,7 +224,7 @@ def test_timeout_is_a_delivery_error() -> None:
 
         started = time.monotonic()
         with pytest.raises(SlackDeliveryError, match="could not reach") as raised:
-            slack.post(TEXT)
+            slack.send(TEXT)
         assert 2 <= time.monotonic() - started < 5  # timed out twice: the timeout is retried
         assert raised.value.unavailable
 
@@ -232,10 +232,10 @@ def test_timeout_is_a_delivery_error() -> None:
 def test_not_configured() -> None:
     slack = SlackNotifier()
 
-    assert not slack.is_configured
-    assert slack.destination() == "not configured"
+    assert not slack.alert_channel().is_configured
+    assert slack.alert_channel().destination() == "not configured"
     with pytest.raises(SlackNotConfiguredError, match="not configured"):
-        slack.post(TEXT)
+        slack.send(TEXT)
 
 
 @pytest.mark.parametrize(
@@ -245,22 +245,22 @@ def test_not_configured() -> None:
 def test_half_configured_bot_names_what_is_missing(config: dict, missing: str) -> None:
     slack = SlackNotifier(**config)
 
-    assert not slack.is_configured
+    assert not slack.alert_channel().is_configured
     with pytest.raises(SlackNotConfiguredError, match=missing) as raised:
-        slack.post(TEXT)
+        slack.send(TEXT)
     assert "xoxb-only" not in str(raised.value)
 
 
 def test_empty_strings_are_unset(slack_stub: SlackStub) -> None:
     blank = SlackNotifier(webhook_url="", bot_token="", channel=" ")
-    assert not blank.is_configured
-    assert blank.destination() == "not configured"
+    assert not blank.alert_channel().is_configured
+    assert blank.alert_channel().destination() == "not configured"
     with pytest.raises(SlackNotConfiguredError):
-        blank.post(TEXT)
+        blank.send(TEXT)
 
     # An empty webhook must not shadow a working bot token + channel.
     slack = bot(slack_stub, webhook_url="")
-    assert slack.post(TEXT) == "Slack channel #ml-dq (bot token)"
+    assert slack.send(TEXT).destination == "Slack channel #ml-dq (bot token)"
     assert [r.path for r in slack_stub.requests] == ["/api/chat.postMessage"]
 
 
@@ -272,11 +272,17 @@ def test_destination_never_contains_a_secret(slack_stub: SlackStub) -> None:
         SlackNotifier(bot_token=slack_stub.token),
     ]
     for slack in configs:
-        assert slack_stub.webhook_url not in slack.destination()
-        assert "XXXX" not in slack.destination()
-        assert slack_stub.token not in slack.destination()
-    assert bot(slack_stub, channel="C0123ABC").destination() == "Slack channel C0123ABC (bot token)"
-    assert bot(slack_stub, channel="ml-dq").destination() == "Slack channel #ml-dq (bot token)"
+        assert slack_stub.webhook_url not in slack.alert_channel().destination()
+        assert "XXXX" not in slack.alert_channel().destination()
+        assert slack_stub.token not in slack.alert_channel().destination()
+    assert (
+        bot(slack_stub, channel="C0123ABC").alert_channel().destination()
+        == "Slack channel C0123ABC (bot token)"
+    )
+    assert (
+        bot(slack_stub, channel="ml-dq").alert_channel().destination()
+        == "Slack channel #ml-dq (bot token)"
+    )
 
 
 def test_env_var_config_through_dagster(
@@ -286,7 +292,7 @@ def test_env_var_config_through_dagster(
     resource = SlackNotifier(webhook_url=dg.EnvVar("DQ_SLACK_WEBHOOK_URL"))
 
     with dg.build_resources({"slack": resource}) as resources:
-        assert resources.slack.post(TEXT, BLOCKS) == "Slack incoming webhook"
+        assert resources.slack.send(TEXT, BLOCKS).destination == "Slack incoming webhook"
 
     assert slack_stub.messages() == [{"text": TEXT, "blocks": BLOCKS}]
 
@@ -303,7 +309,7 @@ def test_bot_env_var_config_through_dagster(
     )
 
     with dg.build_resources({"slack": resource}) as resources:
-        resources.slack.post(TEXT)
+        resources.slack.send(TEXT)
 
     (request,) = slack_stub.requests
     assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
@@ -314,14 +320,14 @@ def test_bot_send_answers_the_message_id_and_replies_in_its_thread(slack_stub: S
     slack = bot(slack_stub)
 
     parent = slack.send(TEXT, BLOCKS)
-    reply = slack.send("still failing", thread_ts=parent.ts)
+    reply = slack.send("still failing", thread_ts=parent.message_id)
 
-    assert parent == SlackMessage("Slack channel #ml-dq (bot token)", "C123", parent.ts)
-    assert reply.ts is not None and reply.ts != parent.ts
+    assert parent == Delivered("Slack channel #ml-dq (bot token)", "C123", parent.message_id)
+    assert reply.message_id is not None and reply.message_id != parent.message_id
     first, second = slack_stub.posts()
-    assert (first.ts, first.thread_ts) == (parent.ts, None)
+    assert (first.ts, first.thread_ts) == (parent.message_id, None)
     assert "thread_ts" not in first.body  # a channel message, not a reply
-    assert (second.ts, second.thread_ts) == (reply.ts, parent.ts)
+    assert (second.ts, second.thread_ts) == (reply.message_id, parent.message_id)
 
 
 def test_webhook_send_has_no_message_id_and_cannot_reply_in_a_thread(
@@ -329,46 +335,50 @@ def test_webhook_send_has_no_message_id_and_cannot_reply_in_a_thread(
 ) -> None:
     slack = SlackNotifier(webhook_url=slack_stub.webhook_url)
 
-    assert slack.send(TEXT) == SlackMessage("Slack incoming webhook")
+    assert slack.send(TEXT) == Delivered("Slack incoming webhook")
     with pytest.raises(ValueError, match="cannot reply in a thread"):
         slack.send(TEXT, thread_ts="1700000000.000100")
     assert len(slack_stub.messages()) == 1
-    assert not slack.threads and bot(slack_stub).threads
-    assert not bot(slack_stub, webhook_url=slack_stub.webhook_url).threads  # the webhook wins
+    assert not slack.alert_channel().replies_in_thread
+    assert bot(slack_stub).alert_channel().replies_in_thread
+    # the webhook wins
+    assert not bot(slack_stub, webhook_url=slack_stub.webhook_url).alert_channel().replies_in_thread
 
 
 def test_update_edits_a_bot_message_addressed_by_channel_id(slack_stub: SlackStub) -> None:
-    slack = bot(slack_stub)
-    posted = slack.send(TEXT, BLOCKS)
+    slack = bot(slack_stub).alert_channel()
+    posted = slack.post(TEXT, BLOCKS)
 
-    slack.update(posted.channel, posted.ts, "edited", BLOCKS[:1])
+    slack.edit(posted, "edited", BLOCKS[:1])
 
     (request,) = [r for r in slack_stub.requests if r.path == "/api/chat.update"]
     assert request.headers["authorization"] == f"Bearer {slack_stub.token}"
     assert slack_stub.updates() == [
-        {"channel": "C123", "ts": posted.ts, "text": "edited", "blocks": BLOCKS[:1]}
+        {"channel": "C123", "ts": posted.message_id, "text": "edited", "blocks": BLOCKS[:1]}
     ]
     assert len(slack_stub.messages()) == 1  # edited in place, nothing new posted
 
     # Slack's chat.update, unlike chat.postMessage, does not take the channel's name.
     with pytest.raises(SlackDeliveryError, match=r"chat\.update failed .*channel_not_found"):
-        slack.update("#ml-dq", posted.ts, "edited again")
+        slack.edit(Delivered(posted.destination, "#ml-dq", posted.message_id), "edited again")
     with pytest.raises(SlackDeliveryError, match="message_not_found"):
-        slack.update(posted.channel, "1.000000", "edited again")
+        slack.edit(Delivered(posted.destination, "C123", "1.000000"), "edited again")
 
 
 def test_update_is_retried_on_a_server_error(slack_stub: SlackStub) -> None:
-    slack = bot(slack_stub)
-    posted = slack.send(TEXT)
+    slack = bot(slack_stub).alert_channel()
+    posted = slack.post(TEXT)
     slack_stub.fail_next(503, "trouble")
 
-    slack.update(posted.channel, posted.ts, "edited")
+    slack.edit(posted, "edited")
 
     assert [r.path for r in slack_stub.requests].count("/api/chat.update") == 2
     assert [u["text"] for u in slack_stub.updates()] == ["edited"]
 
 
 def test_update_needs_the_bot_token(slack_stub: SlackStub) -> None:
-    with pytest.raises(SlackNotConfiguredError, match="webhook cannot edit"):
-        SlackNotifier(webhook_url=slack_stub.webhook_url).update("C123", "1.0", TEXT)
+    webhook = SlackNotifier(webhook_url=slack_stub.webhook_url).alert_channel()
+    assert not webhook.edits
+    with pytest.raises(NotImplementedError, match="cannot edit"):
+        webhook.edit(Delivered("Slack incoming webhook", "C123", "1.0"), TEXT)
     assert slack_stub.requests == []

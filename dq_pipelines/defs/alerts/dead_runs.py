@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.channels.base import ChannelResource
 from dq_pipelines.alerts.from_checks import AlertOutbox
 from dq_pipelines.alerts.links import DagsterUI
 from dq_pipelines.runs.dead_runs import alert_dead_runs, clean_up, dead_runs_after
@@ -16,7 +16,7 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
 )
 def reap_dead_runs(
     context: dg.SensorEvaluationContext,
-    slack: SlackNotifier,
+    slack: ChannelResource,
     duckdb: DuckDBWarehouse,
     dagster_ui: DagsterUI,
 ) -> dg.SkipReason:
@@ -24,7 +24,7 @@ def reap_dead_runs(
     alerts once per dead run naming the assets it did not publish."""
     cleaned = clean_up(context.instance, duckdb)
     dead, cursor = dead_runs_after(context.instance, context.cursor)
-    outbox = AlertOutbox(slack, duckdb, context.log)
+    outbox = AlertOutbox(slack.alert_channel(), duckdb, context.log)
     statuses = alert_dead_runs(outbox, dead, duckdb, dagster_ui)
     if cursor is not None:
         context.update_cursor(cursor)

@@ -1,11 +1,9 @@
 """alert_on_failed_checks: reads check executions, so non-blocking failures alert too."""
 
 import dagster as dg
-from dagster._core.definitions.freshness import FreshnessState, FreshnessStateRecord
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecord
 
 from dq_pipelines.alerts.budget import AlertTickPolicy, TickBudget
-from dq_pipelines.alerts.channels.slack import SlackNotifier
+from dq_pipelines.alerts.channels.base import ChannelResource
 from dq_pipelines.alerts.check_events import AlertCursor, read_executions
 from dq_pipelines.alerts.from_checks import (
     FRESHNESS_POLICY_CHECK,
@@ -16,16 +14,18 @@ from dq_pipelines.alerts.from_checks import (
     sensitive_columns,
 )
 from dq_pipelines.alerts.links import DagsterUI
+from dq_pipelines.dagster_private import (
+    AssetCheckExecutionRecord,
+    FreshnessStateRecord,
+    freshness_failing,
+    freshness_passing,
+)
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 def _counts(statuses: list[str]) -> dict[str, int]:
     return {s: statuses.count(s) for s in sorted(set(statuses))}
-
-
-# Freshness states that are not failing (UNKNOWN: not evaluated yet, so no news).
-_FRESH = (FreshnessState.PASS, FreshnessState.WARN)
 
 
 def _freshness_failures(
@@ -42,7 +42,7 @@ def _freshness_failures(
             dagster_ui.asset_url(key.to_user_string()),
         )
         for key, record in records.items()
-        if record.freshness_state == FreshnessState.FAIL
+        if freshness_failing(record)
     ]
 
 
@@ -54,7 +54,7 @@ def _close_fresh_groups(
     """A freshness policy that no longer fails closes its alert group."""
     for key, record in records.items():
         check = (key.to_user_string(), FRESHNESS_POLICY_CHECK)
-        if record.freshness_state in _FRESH and check in open_checks:
+        if freshness_passing(record) and check in open_checks:
             group = outbox.open_group(*check)
             if group:
                 outbox.close_group(group.group_id)
@@ -126,7 +126,7 @@ def _alert_executions(
 )
 def alert_on_failed_checks(
     context: dg.SensorEvaluationContext,
-    slack: SlackNotifier,
+    slack: ChannelResource,
     duckdb: DuckDBWarehouse,
     dagster_ui: DagsterUI,
     alerting: AlertTickPolicy,
@@ -134,7 +134,7 @@ def alert_on_failed_checks(
     """Posts one Slack alert per failed check execution, grouping a check's consecutive
     failures; undelivered ones are retried first. Each tick stays within its budget."""
     budget = alerting.budget()
-    outbox = AlertOutbox(slack, duckdb, context.log, budget)
+    outbox = AlertOutbox(slack.alert_channel(), duckdb, context.log, budget)
     project = load_project()
     keys = [dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in project.checks]
     cursor = AlertCursor.parse(context.cursor)
