@@ -32,8 +32,9 @@ from slack_sdk.webhook import WebhookClient
 
 from dq_pipelines.alerts.channels.slack_retry import retry_handlers
 from dq_pipelines.alerts.redact import redact, redacting_logger
+from dq_pipelines.settings import default
 
-DEFAULT_API_BASE_URL = "https://slack.com/api/"
+DEFAULT_API_BASE_URL = default("DQ_SLACK_API_URL")
 # Everything that can go wrong on the wire: URLError, timeouts, refused/reset connections,
 # malformed responses, bad URLs and slack-sdk's own client errors.
 _TRANSPORT_ERRORS = (SlackClientError, OSError, HTTPException, ValueError)
