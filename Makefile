@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
-#   make demo   creates .venv, installs, runs a clean and a faulty delivery through the pipeline
+#   make demo   creates .venv, installs, runs a clean, a slightly dirty and a faulty delivery
+#               through the pipeline
 #   make test   creates .venv, installs, runs ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
