@@ -19,7 +19,8 @@ from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.layout import PROJECT_ROOT
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow]
+# One worker runs the whole module: its fixtures (a pipeline run, a `dagster dev`) are per module.
+pytestmark = [pytest.mark.smoke, pytest.mark.slow, pytest.mark.xdist_group("webserver")]
 
 ASSETS_QUERY = """
 { assetNodes { assetKey { path }
