@@ -30,9 +30,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest-xdist: one worker per core; loadgroup keeps a module marked xdist_group on one worker.
+# pytest-xdist, one worker per core. loadfile keeps each test module on one worker, so a
+# module-scoped fixture (the smoke webserver, the engine-conformance warehouse) is built once.
+# (loadgroup would not do: with pytest 9 it ignores xdist_group marks and splits modules.)
 test: lint
-	$(BIN)/pytest -q -n auto --dist loadgroup
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -19,8 +19,7 @@ from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.layout import PROJECT_ROOT
 
-# One worker runs the whole module: its fixtures (a pipeline run, a `dagster dev`) are per module.
-pytestmark = [pytest.mark.smoke, pytest.mark.slow, pytest.mark.xdist_group("webserver")]
+pytestmark = [pytest.mark.smoke, pytest.mark.slow]
 
 ASSETS_QUERY = """
 { assetNodes { assetKey { path }
