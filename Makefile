@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
-#   make demo   creates .venv, installs, runs a clean and a faulty delivery through the pipeline
+#   make demo   creates .venv, installs, runs a clean, a slightly dirty and a faulty delivery
+#               through the pipeline
 #   make test   creates .venv, installs, runs ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -29,8 +30,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# pytest-xdist, one worker per core. loadfile keeps each test module on one worker, so a
+# module-scoped fixture (the smoke webserver, the engine-conformance warehouse) is built once.
+# (loadgroup would not do: with pytest 9 it ignores xdist_group marks and splits modules.)
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

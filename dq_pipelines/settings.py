@@ -42,6 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
 _BY_NAME = {s.name: s for s in SETTINGS}
 
 
+def default(name: str) -> str:
+    """The documented default of a setting that has one, for resource fields that need one."""
+    value = _BY_NAME[name].default
+    if value is None:
+        raise KeyError(f"{name} has no default")
+    return value
+
+
 def setting(name: str) -> str | dg.EnvVar | None:
     """The value to bind to a resource field: the env var if set, else the documented default."""
     return dg.EnvVar(name) if os.environ.get(name) else _BY_NAME[name].default

@@ -1,4 +1,9 @@
-"""Shared test settings and fixtures: everything runs offline and quietly."""
+"""Shared test settings and fixtures: everything runs offline and quietly, and in parallel.
+
+`make test` runs the suite in pytest-xdist workers, so nothing a test writes may be shared
+between them: files go under tmp_path, servers bind port 0 on 127.0.0.1, and each worker gets its
+own DAGSTER_HOME (below) rather than the Makefile's project-wide one.
+"""
 
 import os
 from collections.abc import Iterator
@@ -8,6 +13,14 @@ from slack_stub import SlackStub
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def worker_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An empty DAGSTER_HOME per worker process; tests needing their own still set one."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+        yield
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import time
 import dagster as dg
 from pydantic import Field
 
+from dq_pipelines.settings import default
+
 
 class TickBudget:
     """Alerts left and the deadline of one sensor tick (not shared between ticks)."""
@@ -36,13 +38,15 @@ class AlertTickPolicy(dg.ConfigurableResource):
     """
 
     max_alerts_per_tick: int = Field(
-        default=200, description="Alerts handled per tick, retries included."
+        default=int(default("DQ_ALERT_MAX_PER_TICK")),
+        description="Alerts handled per tick, retries included.",
     )
     tick_seconds: int = Field(
-        default=40, description="No alert is started after this; Dagster stops at 60 s."
+        default=int(default("DQ_ALERT_TICK_SECONDS")),
+        description="No alert is started after this; Dagster stops at 60 s.",
     )
     pending_hold_seconds: int = Field(
-        default=600,
+        default=int(default("DQ_ALERT_PENDING_HOLD_SECONDS")),
         description=(
             "How long a check planned in a run still going holds the alert cursor; after that "
             "later executions are read and the check is alerted whenever it completes."

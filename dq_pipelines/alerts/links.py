@@ -2,11 +2,13 @@
 
 import dagster as dg
 
+from dq_pipelines.settings import default
+
 
 class DagsterUI(dg.ConfigurableResource):
     """Where people open Dagster; alerts link to runs there."""
 
-    base_url: str = "http://localhost:3000"
+    base_url: str = default("DQ_DAGSTER_URL")
 
     def run_url(self, run_id: str) -> str:
         return f"{self.base_url.rstrip('/')}/runs/{run_id}"

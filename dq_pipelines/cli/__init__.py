@@ -109,7 +109,7 @@ def generate(landing, day, products, seed, epoch_dates, late, **shares: float) -
 @main.command()
 @click.option("--products", type=click.IntRange(min=100), default=3000, show_default=True)
 def demo(products: int) -> None:
-    """Run a clean and a faulty delivery through the pipeline and say what happened."""
+    """Run a clean, a slightly dirty and a faulty delivery through the pipeline; report each."""
     home = ensure_dagster_home()
     import dagster as dg
 

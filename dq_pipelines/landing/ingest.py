@@ -39,8 +39,8 @@ class DeliveryError(ValueError):
 class LandingZone(dg.ConfigurableResource):
     """Where sources drop deliveries (<source>/<YYYY-MM-DD>/<file>) and where they are archived."""
 
-    path: str = "data/landing"
-    archive_path: str = "data/archive"
+    path: str
+    archive_path: str
 
     @property
     def root(self) -> Path:

@@ -10,7 +10,7 @@ import joblib
 class ModelStore(dg.ConfigurableResource):
     """A folder of model artifacts, one file per model version."""
 
-    path: str = "data/artifacts"
+    path: str
 
     def artifact_path(self, model_asset: str, version: str) -> Path:
         return Path(self.path) / model_asset / f"{version}.joblib"

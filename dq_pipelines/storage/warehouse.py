@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
+from dq_pipelines.settings import default
 from dq_pipelines.storage.ops_tables import ops_ddl
 
 T = TypeVar("T")
@@ -36,11 +37,11 @@ def _is_lock_conflict(error: BaseException | None) -> bool:
 class DuckDBWarehouse(dg.ConfigurableResource):
     """The DuckDB file holding raw, staged and mart tables and the pipeline's own records."""
 
-    path: str = "data/warehouse.duckdb"
+    path: str
     lock_timeout_seconds: float = 120.0
     # Cap for DuckDB while validating suites: it spills to disk beyond this instead of growing
     # (GX's uniqueness queries window over whole rows and otherwise take ~1.3 GB at 10M rows).
-    validation_memory_limit: str = "512MB"
+    validation_memory_limit: str = default("DQ_VALIDATION_MEMORY_LIMIT")
 
     def wait_for_lock(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying while another process holds the DuckDB file's lock.

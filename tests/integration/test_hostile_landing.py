@@ -19,9 +19,10 @@ import dagster as dg
 import pytest
 from pipeline_support import CLEAN_DAY, FAULTY_DAY, N_PRODUCTS, deliver, evaluations, run_job
 
+from dq_pipelines import layout
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.project import load_project
-from dq_pipelines.landing import archive, layout
+from dq_pipelines.landing import archive
 
 pytestmark = pytest.mark.slow
 SECRET = "xoxb-0000-FAKE-SECRET-do-not-leak"

@@ -6,15 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dq_pipelines.cli import sample_data
-from dq_pipelines.cli.sample_data import (
-    CATEGORIES,
-    SOURCES,
-    UNKNOWN_CATEGORIES,
-    DeliveryReport,
-    Faults,
-    generate_delivery,
-)
+from dq_pipelines.cli import sample_rows
+from dq_pipelines.cli.sample_data import DeliveryReport, Faults, generate_delivery
+from dq_pipelines.cli.sample_vocabulary import CATEGORIES, KINDS, SOURCES, UNKNOWN_CATEGORIES
 
 DAY = date(2026, 11, 27)
 N = 3000
@@ -103,7 +97,7 @@ def test_clean_feedback(clean: DeliveryReport) -> None:
     assert (event_at.dt.date == DAY).all()
     ctr = feedback.assign(clicked=feedback["clicked"].astype(int)).groupby("rank")["clicked"].mean()
     assert ctr["1"] > 2 * ctr["10"] > 0
-    query_category = {q: c for c in CATEGORIES for q in sample_data.KINDS[c].queries}
+    query_category = {q: c for c in CATEGORIES for q in KINDS[c].queries}
     matching = feedback["product_id"].map(catalog) == feedback["query"].map(query_category)
     assert matching.mean() > 0.75
 
@@ -227,7 +221,7 @@ def test_invalid_faults_are_rejected(kwargs: dict) -> None:
 def test_medium_delivery_is_chunked_with_progress(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sample_data, "CHUNK_ROWS", 60_000)
+    monkeypatch.setattr(sample_rows, "CHUNK_ROWS", 60_000)
     n = 200_000
     calls: list[tuple[str, int, int]] = []
     started = datetime.now()

@@ -17,8 +17,9 @@ from dq_pipelines.alerts.channels.slack_common import (
     transient,
 )
 from dq_pipelines.alerts.redact import redacting_logger
+from dq_pipelines.settings import default
 
-DEFAULT_API_BASE_URL = "https://slack.com/api/"
+DEFAULT_API_BASE_URL = default("DQ_SLACK_API_URL")
 
 
 @dataclass(frozen=True)
