@@ -83,6 +83,12 @@ def contract_check_specs(contract: SourceContract, project: Project) -> list[dg.
     ]
 
 
+def blocks(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """What a reported check blocks: a blocking check reported at WARN (its failing rows were
+    quarantined, the rest published) blocks nothing. Declared blocking: Project.is_blocking."""
+    return bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
+
+
 def selected_results(
     context: dg.AssetExecutionContext, asset: str, outcomes: Iterable[CheckOutcome]
 ) -> Iterator[dg.AssetCheckResult]:
