@@ -7,7 +7,6 @@ source's failing rows within the contract's threshold; one built from several is
 
 import dagster as dg
 
-from dq_pipelines.automation import gated_eager
 from dq_pipelines.checks.dagster_results import suite_check_specs
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.schemas import column_schema
@@ -25,7 +24,6 @@ def sql_asset_spec(model: SqlModel, project: Project) -> dg.AssetSpec:
         deps=list(model.deps),
         description=model.description or f"SQL model {model.path.name}",
         kinds={"duckdb", "sql"},
-        automation_condition=gated_eager(),
         metadata={
             "sql_file": str(model.path.relative_to(model.path.parents[1])),
             "sql": dg.MetadataValue.md(f"```sql\n{model.sql}\n```"),
