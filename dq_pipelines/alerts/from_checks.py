@@ -14,6 +14,7 @@ import dagster as dg
 
 from dq_pipelines.alerts.message import FRESHNESS_POLICY_CHECK, CheckAlert, freshness_alert
 from dq_pipelines.alerts.outbox import AlertGroup, AlertOutbox
+from dq_pipelines.checks.dagster_results import blocks as check_blocks
 from dq_pipelines.checks.masking import hide_sensitive, mask, sensitive_columns
 
 __all__ = [
@@ -57,8 +58,7 @@ def alert_for(
     if isinstance(observed, dict) and set(observed) == {"value"}:
         metadata["observed_value"] = observed["value"]
     hide_sensitive(metadata, sensitive)
-    # A blocking check reported at WARN (its failing rows were quarantined) blocks nothing.
-    blocks = bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    blocks = check_blocks(evaluation)
     return CheckAlert(
         asset=evaluation.asset_key.to_user_string(),
         check_name=evaluation.check_name,

@@ -1,9 +1,13 @@
-"""The checks a source's contract implies for the rows of a delivery: date formats and data age.
+"""How the checks a source's contract implies are computed (their names, severities and texts
+are declared once in declared/contract_checks.py, which may not import this package).
 
-They read whichever copy of the raw table they are given: the staged delivery while it is
-audited, or the published table when checks are run on their own.
+The checks that run in the delivery audit (formats, ages) read whichever copy of the raw table
+they are given: the staged delivery while it is audited, or the published table when checks are
+run on their own; AUDIT_COMPUTATIONS maps each such kind to its computation. The acceptance and
+freshness checks read the pipeline's records.
 """
 
+from collections.abc import Callable
 from datetime import date
 
 import duckdb
@@ -11,26 +15,23 @@ import pandas as pd
 
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.checks.masking import mask
+from dq_pipelines.declared.contract_checks import AUDIT, ContractCheck, contract_checks
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
 from dq_pipelines.declared.formats import Diagnosis, diagnose, profile
-from dq_pipelines.declared.project import (
-    AGE_CHECK_SEVERITY,
-    FORMAT_CHECK_SEVERITY,
-    age_check_name,
-    format_check_name,
-)
 from dq_pipelines.storage.identifiers import quote_identifier
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 def format_outcome(
     conn: duckdb.DuckDBPyConnection,
     contract: SourceContract,
-    column: ColumnSpec,
+    check: ContractCheck,
     table: str,
     record: bool,
 ) -> CheckOutcome:
     """Profile a date column against every known format and diagnose; `record` adds the
     profile to the history later deliveries are compared with (once per delivery)."""
+    column = _column(check)
     ((day, load_id),) = conn.execute(
         f"select max(_delivery_date), max(_load_id) from {table}"
     ).fetchall()
@@ -45,9 +46,9 @@ def format_outcome(
     if record:
         _record_profile(conn, contract, column, day, load_id, diagnosis)
     return CheckOutcome(
-        check_name=format_check_name(column.name),
+        check_name=check.name,
         passed=diagnosis.passed,
-        severity=FORMAT_CHECK_SEVERITY,
+        severity=check.severity,
         description=diagnosis.message,
         observed_value=diagnosis.dominant,
         element_count=found.values,
@@ -83,9 +84,14 @@ def _record_profile(
 
 
 def age_outcome(
-    conn: duckdb.DuckDBPyConnection, contract: SourceContract, column: ColumnSpec, table: str
+    conn: duckdb.DuckDBPyConnection,
+    contract: SourceContract,
+    check: ContractCheck,
+    table: str,
+    record: bool,
 ) -> CheckOutcome:
-    """How much older than the delivery the column's newest value is."""
+    """How much older than the delivery the column's newest value is (nothing to record)."""
+    column = _column(check)
     ((day, newest),) = conn.execute(
         f"select max(_delivery_date), max({quote_identifier(column.parsed_name)})::date "
         f"from {table}"
@@ -94,9 +100,9 @@ def age_outcome(
     age = (day - newest).days if day is not None and newest is not None else None
     shown = mask(newest) if column.sensitive else newest
     return CheckOutcome(
-        check_name=age_check_name(column.name),
+        check_name=check.name,
         passed=age is not None and age <= column.max_age_days,
-        severity=AGE_CHECK_SEVERITY,
+        severity=check.severity,
         description=(
             f"{contract.name}.{column.name}: newest value {shown} is {age} day(s) older "
             f"than delivery {day} (allowed {column.max_age_days})"
@@ -108,13 +114,76 @@ def age_outcome(
     )
 
 
+def _column(check: ContractCheck) -> ColumnSpec:
+    if check.column is None:
+        raise ValueError(f"{check.name} is not a column check")
+    return check.column
+
+
+AuditComputation = Callable[
+    [duckdb.DuckDBPyConnection, SourceContract, ContractCheck, str, bool], CheckOutcome
+]
+# How each kind of contract check that runs in the delivery audit is computed.
+AUDIT_COMPUTATIONS: dict[str, AuditComputation] = {"format": format_outcome, "age": age_outcome}
+
+
 def delivery_outcomes(
     conn: duckdb.DuckDBPyConnection, contract: SourceContract, table: str, record: bool
 ) -> list[CheckOutcome]:
-    """Every format and age check the contract declares, on `table`."""
-    formats = [format_outcome(conn, contract, c, table, record) for c in contract.formatted_columns]
-    return formats + [
-        age_outcome(conn, contract, c, table)
-        for c in contract.columns
-        if c.max_age_days is not None
+    """Every check the contract declares to run in the delivery audit, on `table`."""
+    return [
+        AUDIT_COMPUTATIONS[check.kind](conn, contract, check, table, record)
+        for check in contract_checks(contract, runs=AUDIT)
     ]
+
+
+def acceptance_outcome(
+    warehouse: DuckDBWarehouse, check: ContractCheck, source: str
+) -> CheckOutcome:
+    """Whether the source's newest delivery (by arrival) was accepted, from dq_manifest."""
+    latest = warehouse.query(
+        "select delivery_date, status, reason, list(original_name) as files "
+        "from dq_manifest where source = ? group by all "
+        "order by max(arrived_at) desc limit 1",
+        [source],
+    )
+    row = latest.iloc[0] if not latest.empty else None
+    return CheckOutcome(
+        check_name=check.name,
+        passed=row is not None and row["status"] != "rejected",
+        severity=check.severity,
+        description=(
+            f"{source} delivery {row['delivery_date'].date()} {row['status']}"
+            + (f": {row['reason']}" if row["reason"] else "")
+            if row is not None
+            else "no delivery recorded"
+        ),
+        observed_value=row["status"] if row is not None else None,
+        details={"files": list(row["files"]) if row is not None else []},
+    )
+
+
+def freshness_outcome(
+    warehouse: DuckDBWarehouse,
+    contract: SourceContract,
+    check: ContractCheck,
+    expected: date | None,
+) -> CheckOutcome:
+    """How many days the loaded delivery is behind `expected`, the newest of any source."""
+    allowed = contract.freshness.max_delivery_lag_days
+    (loaded,) = warehouse.query(
+        f"select max(_delivery_date) from {quote_identifier(contract.raw_table)}"
+    ).iloc[0]
+    lag = (expected - loaded.date()).days if expected and loaded is not None else None
+    return CheckOutcome(
+        check_name=check.name,
+        passed=lag is not None and lag <= allowed,
+        severity=check.severity,
+        description=(
+            f"{contract.name}: the loaded delivery {loaded.date() if loaded else None} is "
+            f"{lag} day(s) behind the newest delivery of any source ({expected}); "
+            f"allowed {allowed}"
+        ),
+        observed_value=lag,
+        details={"max_delivery_lag_days": allowed},
+    )

@@ -6,6 +6,8 @@ import dagster as dg
 
 from dq_pipelines.checks.gx_runner import CheckOutcome, json_safe
 from dq_pipelines.checks.masking import mask_outcome, sensitive_columns
+from dq_pipelines.declared.contract_checks import AUDIT, contract_checks
+from dq_pipelines.declared.contracts import SourceContract
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.suites import SuiteSpec
 
@@ -66,6 +68,25 @@ def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckS
         )
         for e in suite.expectations
     ]
+
+
+def contract_check_specs(contract: SourceContract, project: Project) -> list[dg.AssetCheckSpec]:
+    """The checks a contract declares to run in the delivery audit, as the raw asset's specs."""
+    return [
+        dg.AssetCheckSpec(
+            c.name,
+            asset=c.asset,
+            blocking=project.is_blocking(c.asset, c.severity),
+            description=c.description,
+        )
+        for c in contract_checks(contract, runs=AUDIT)
+    ]
+
+
+def blocks(evaluation: dg.AssetCheckEvaluation) -> bool:
+    """What a reported check blocks: a blocking check reported at WARN (its failing rows were
+    quarantined, the rest published) blocks nothing. Declared blocking: Project.is_blocking."""
+    return bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
 
 
 def selected_results(

@@ -115,11 +115,6 @@ def _results_by_check(batch, name: str, specs: list[ExpectationSpec]) -> dict[st
     return {r.expectation_config.meta[_CHECK_META_KEY]: r for r in result.results}
 
 
-def validate_dataframe(suite: SuiteSpec, df: pd.DataFrame) -> list[CheckOutcome]:
-    """Validate df against the suite in one pass; one outcome per expectation, in suite order."""
-    return _validate_pandas(suite.asset, list(suite.expectations), df, "suite engine is pandas")
-
-
 def _validate_pandas(
     asset: str, specs: list[ExpectationSpec], df: pd.DataFrame, reason: str
 ) -> list[CheckOutcome]:

@@ -19,10 +19,9 @@ from typing import Any
 
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.declared.project import Project
+from dq_pipelines.declared.suites import COLUMN_KWARGS
 from dq_pipelines.storage.identifiers import quote_identifier
 
-# kwargs of a GX expectation that name the columns it reads (suites.COLUMN_KWARGS).
-_COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
 MASKED_KEY = "masked"
 
 
@@ -56,7 +55,7 @@ def columns_read(kwargs: Any) -> set[str]:
     """The columns an expectation's kwargs name."""
     if not isinstance(kwargs, dict):
         return set()
-    named = [kwargs.get(k) for k in _COLUMN_KWARGS]
+    named = [kwargs.get(k) for k in COLUMN_KWARGS]
     return {c for v in named for c in (v if isinstance(v, list) else [v]) if isinstance(c, str)}
 
 

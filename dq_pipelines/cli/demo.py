@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from dq_pipelines.checks.dagster_results import blocks
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.declared.project import MODEL_ASSET, load_project
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -57,9 +58,7 @@ def summarize(result: dg.ExecuteInProcessResult, label: str) -> RunOutcome:
         if ev.passed:
             passed.append(name)
         else:
-            # A blocking check reported at WARN (its rows were quarantined) blocks nothing.
-            blocks = bool(ev.blocking) and ev.severity == dg.AssetCheckSeverity.ERROR
-            failed.append((name, ev.severity.value, blocks))
+            failed.append((name, ev.severity.value, blocks(ev)))
             if ev.check_name in contract_checks and "description" in ev.metadata:
                 diagnoses.append(ev.metadata["description"].value)
     materialized = sorted(

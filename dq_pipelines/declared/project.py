@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from dq_pipelines import layout
+from dq_pipelines.declared.contract_checks import contract_checks
 from dq_pipelines.declared.contracts import SourceContract, load_contracts
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.schemas import TableSchema, infer_schemas
@@ -19,26 +20,6 @@ from dq_pipelines.declared.suites import SuiteSpec, load_suites
 TRAINING_SET = "training_set"
 MODEL_ASSET = "category_model"
 EVALUATION_ASSET = "category_model_evaluation"
-# The checks every raw asset gets from its contract: freshness, and that its newest delivery
-# could be parsed at all.
-FRESHNESS_CHECK = "delivery_is_current"
-ACCEPTANCE_CHECK = "delivery_accepted"
-# Dagster's own check comparing the delivered columns with the previous delivery's (WARN).
-SCHEMA_CHANGE_CHECK = "column_schema_change"
-# Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
-FORMAT_CHECK_SEVERITY = "WARN"
-
-
-def format_check_name(column: str) -> str:
-    return f"{column}__format"
-
-
-# Data-level freshness informs; a late delivery (delivery_is_current) is what blocks.
-AGE_CHECK_SEVERITY = "WARN"
-
-
-def age_check_name(column: str) -> str:
-    return f"{column}__age"
 
 
 @dataclass(frozen=True)
@@ -95,24 +76,12 @@ class Project:
 
     @property
     def checks(self) -> list[DeclaredCheck]:
-        """Every check the files declare: per suite expectation, and per source's contract."""
+        """Every check the files declare: per source's contract (declared/contract_checks.py),
+        and per suite expectation."""
         declared = [
-            DeclaredCheck(c.raw_table, name, severity)
+            DeclaredCheck(check.asset, check.name, check.severity)
             for c in self.contracts.values()
-            for name, severity in (
-                (FRESHNESS_CHECK, c.freshness.severity),
-                (ACCEPTANCE_CHECK, "ERROR"),
-                (SCHEMA_CHANGE_CHECK, "WARN"),
-                *(
-                    (format_check_name(col.name), FORMAT_CHECK_SEVERITY)
-                    for col in c.formatted_columns
-                ),
-                *(
-                    (age_check_name(col.name), AGE_CHECK_SEVERITY)
-                    for col in c.columns
-                    if col.max_age_days is not None
-                ),
-            )
+            for check in contract_checks(c)
         ]
         for suite in self.suites.values():
             declared += [

@@ -18,7 +18,6 @@ MODEL_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 @dataclass(frozen=True)
 class SqlModel:
     name: str
-    layer: str
     path: Path
     sql: str
     deps: tuple[str, ...]
@@ -57,7 +56,6 @@ def load_sql_models(directory: Path, external_tables: set[str]) -> dict[str, Sql
             raise DefinitionFileError(path, f"model name '{path.stem}' is already taken")
         models[path.stem] = SqlModel(
             name=path.stem,
-            layer=path.parent.name,
             path=path,
             sql=sql.strip().rstrip(";"),
             deps=tables_read(sql, path),

@@ -17,7 +17,8 @@ from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.regexes import REGEX_EXPECTATIONS, UnsupportedRegex, check_regex_kwargs
 from dq_pipelines.declared.schemas import TableSchema
 
-# kwargs that name columns of the validated table (others, e.g. column_set, are values).
+# kwargs of a GX expectation that name columns of the validated table (others, e.g.
+# column_set, are values); also what masking reads to find an expectation's columns.
 COLUMN_KWARGS = ("column", "column_A", "column_B", "column_list")
 _CHECK_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 _TYPE_PREFIXES = ("expect_column_values_to_", "expect_column_", "expect_table_", "expect_")

@@ -1,10 +1,11 @@
 """The SQL path and the pandas path must agree: same verdict, same numbers, same samples.
 
 `validate_table` computes a suite inside DuckDB through GX's SQL engine (falling back to pandas
-per expectation where GX has no DuckDB SQL); `validate_dataframe` computes it in pandas. A check
-must not pass or fail depending on which engine ran it, so every expectation type the project's
-suites use is run here, through both, on one table full of edge values (nulls, duplicates,
-boundaries, huge numbers, unicode, empty strings, dates, timestamps, booleans, decimals).
+per expectation where GX has no DuckDB SQL); its pandas path (`_validate_pandas`) computes it
+in pandas. A check must not pass or fail depending on which engine ran it, so every expectation
+type the project's suites use is run here, through both, on one table full of edge values (nulls,
+duplicates, boundaries, huge numbers, unicode, empty strings, dates, timestamps, booleans,
+decimals).
 
 All cases run as one suite per engine (GX costs ~0.1-0.5 s per validation, not per
 expectation); each case is then compared as its own test. Adding an expectation type to a suite
@@ -26,7 +27,7 @@ from dq_pipelines.checks.gx_runner import (
     ENGINE_SQL,
     SAMPLE_SIZE,
     CheckOutcome,
-    validate_dataframe,
+    _validate_pandas,
     validate_table,
 )
 from dq_pipelines.checks.row_conditions import unexpected_rows
@@ -291,7 +292,7 @@ def outcomes(edge_warehouse) -> dict[str, tuple[CheckOutcome, CheckOutcome]]:
     )
     suite = SuiteSpec(asset=TABLE, path=None, expectations=specs)
     sql = validate_table(suite, edge_warehouse)
-    pandas = validate_dataframe(suite, edge_warehouse.read_table(TABLE))
+    pandas = _validate_pandas(TABLE, list(specs), edge_warehouse.read_table(TABLE), "pandas path")
     return {s.check_name: (s, p) for s, p in zip(sql, pandas, strict=True)}
 
 

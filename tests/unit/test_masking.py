@@ -61,7 +61,7 @@ def test_masking_an_outcome_is_done_once():
 
 def test_unreadable_lineage_masks_every_column_of_the_model():
     project = load_project()
-    odd = SqlModel("odd", "marts", Path("odd.sql"), "select * from stg_feedback pivot", (
+    odd = SqlModel("odd", Path("odd.sql"), "select * from stg_feedback pivot", (
         "stg_feedback",
     ), "")  # fmt: skip
     broken = replace(

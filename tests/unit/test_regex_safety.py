@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dq_pipelines.checks.gx_runner import ENGINE_RE2, validate_dataframe, validate_table
+from dq_pipelines.checks.gx_runner import ENGINE_RE2, _validate_pandas, validate_table
 from dq_pipelines.checks.row_conditions import unexpected_rows
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.regexes import UnsupportedRegex, check_regex
@@ -176,7 +176,7 @@ def test_duckdb_and_gx_pandas_compute_the_same_outcome(tmp_path, exp_type, kwarg
     suite = SuiteSpec("t", None, (spec,))
     warehouse = _warehouse(tmp_path, values)
     (duck,) = validate_table(suite, warehouse)
-    (gx,) = validate_dataframe(suite, warehouse.read_table("t"))
+    (gx,) = _validate_pandas("t", [spec], warehouse.read_table("t"), "GX pandas engine")
     assert duck.details["engine"] == ENGINE_RE2
     fields = ("passed", "element_count", "unexpected_count", "unexpected_percent", "error")
     assert [getattr(duck, f) for f in fields] == [getattr(gx, f) for f in fields]

@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from dq_pipelines.automation import gated_eager
 from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
 from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask
 from dq_pipelines.ml.model_store import ModelStore
@@ -16,7 +15,6 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
     group_name="evaluate",
     deps=[MODEL_ASSET, TRAINING_SET],
     kinds={"scikitlearn"},
-    automation_condition=gated_eager(),
 )
 def category_model_evaluation(
     context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, model_store: ModelStore

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
-from dq_pipelines.automation import gated_eager
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.classifier import holdout_mask, train_classifier
 from dq_pipelines.ml.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
@@ -32,7 +31,6 @@ def train() -> dg.Definitions:
         group_name="train",
         deps=[TRAINING_SET],
         kinds={"scikitlearn"},
-        automation_condition=gated_eager(),
     )
     def category_model(
         context: dg.AssetExecutionContext,

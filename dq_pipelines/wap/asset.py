@@ -1,0 +1,109 @@
+"""The one write-audit-publish asset: raw and SQL assets differ only in how they write.
+
+An asset's write step stages a new version (or says why there is none); this module audits it,
+publishes what passes (wap/publish.py) and reports the materialization and the selected checks.
+Run with only its checks selected, the asset audits its published table instead.
+defs/ binds each asset's resources and config and calls `run_wap_asset` from the body.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from dq_pipelines.checks.dagster_results import selected_results
+from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
+from dq_pipelines.declared.project import load_project
+from dq_pipelines.declared.suites import SuiteSpec
+from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
+from dq_pipelines.wap.publish import (
+    Publication,
+    Staged,
+    TableChecks,
+    audit,
+    audit_and_publish,
+    nothing_published,
+    require_published,
+)
+
+
+@dataclass(frozen=True)
+class Audited:
+    """What an asset audits: its suite and the checks it computes itself (on a table's SQL)."""
+
+    asset: str
+    suite: SuiteSpec | None
+    max_share: float | None = None
+    staged_checks: TableChecks | None = None  # on a staged version (may record history)
+    published_checks: TableChecks | None = None  # on the published table (records nothing)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an asset's write step did: a staged version to audit, or nothing new."""
+
+    staged: Staged | None
+    log_prefix: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    # Nothing staged: why (the published table is audited again, if there is one).
+    unchanged_because: str = ""
+    staged_note: str = ""  # prefixed to the publication in the log line
+    on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None
+    published_metadata: Callable[[Publication], dict[str, Any]] = lambda _: {}
+
+
+def wap_multi_asset(spec: dg.AssetSpec, check_specs: Sequence[dg.AssetCheckSpec]):
+    """The decorator every write-audit-publish asset is built with (one DuckDB writer at a time)."""
+    return dg.multi_asset(
+        name=spec.key.to_user_string(),
+        specs=[spec],
+        check_specs=list(check_specs),
+        can_subset=True,
+        pool=DUCKDB_POOL,
+    )
+
+
+def run_wap_asset(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    audited: Audited,
+    write: Callable[[], Written],
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """The body of a write-audit-publish asset."""
+    asset = audited.asset
+    published = TableRef(asset)
+    if not context.selected_asset_keys:  # checks run on their own: audit what is published
+        require_published(warehouse, asset)
+        outcomes = audit(warehouse, audited.suite, published, audited.published_checks)
+        yield from selected_results(context, asset, outcomes)
+        return
+    written = write()
+    metadata = dict(written.metadata)
+    if written.staged is not None:
+        outcomes, publication = audit_and_publish(
+            warehouse,
+            written.staged,
+            audited.suite,
+            audited.max_share,
+            context.run_id,
+            audited.staged_checks,
+            on_publish=written.on_publish,
+        )
+        metadata |= publication.metadata() | written.published_metadata(publication)
+        message = f"{written.staged_note}{publication.status}: {publication.reason}"
+    else:  # nothing new to audit: the table is unchanged
+        outcomes = _unchanged(warehouse, audited, published)
+        message = written.unchanged_because
+    context.log.info(f"{written.log_prefix}: {message}")
+    yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
+    yield from selected_results(context, asset, outcomes)
+
+
+def _unchanged(
+    warehouse: DuckDBWarehouse, audited: Audited, published: TableRef
+) -> list[CheckOutcome]:
+    if warehouse.table_exists(audited.asset):
+        return audit(warehouse, audited.suite, published, audited.published_checks)
+    return nothing_published(audited.asset, load_project().checks)

@@ -1,0 +1,67 @@
+"""The contract-derived checks are declared once and every reader agrees with the registry."""
+
+import dagster as dg
+
+from dq_pipelines.checks.contract_checks import AUDIT_COMPUTATIONS
+from dq_pipelines.declared.contract_checks import (
+    ACCEPTANCE_CHECK,
+    AUDIT,
+    DAGSTER,
+    FRESHNESS_CHECK,
+    OWN,
+    contract_checks,
+    schema_change_check_name,
+)
+from dq_pipelines.declared.contracts import parse_contract
+from dq_pipelines.declared.project import DeclaredCheck, load_project
+from dq_pipelines.defs.ingest.assets import DAGSTER_BUILDERS
+
+CONTRACT = """
+name: things
+path_pattern: "things/{delivery_date}/things*.csv"
+primary_key: [id]
+freshness: {max_delivery_lag_days: 2, severity: error}
+columns:
+  id: {type: varchar, required: true}
+  born: {type: date, formats: [yyyy-mm-dd]}
+  seen: {type: date, formats: [dd/mm/yyyy], max_age_days: 7}
+"""
+
+
+def test_a_contract_implies_its_checks_named_from_its_columns(tmp_path):
+    path = tmp_path / "things.yaml"
+    path.write_text(CONTRACT)
+    checks = contract_checks(parse_contract(path))
+    assert [(c.name, c.severity, c.runs) for c in checks] == [
+        (FRESHNESS_CHECK, "ERROR", OWN),  # the contract's freshness severity
+        (ACCEPTANCE_CHECK, "ERROR", OWN),
+        ("column_schema_change", "WARN", DAGSTER),
+        ("born__format", "WARN", AUDIT),
+        ("seen__format", "WARN", AUDIT),
+        ("seen__age", "WARN", AUDIT),
+    ]
+    assert {c.asset for c in checks} == {"raw_things"}
+    assert [c.column.name for c in checks if c.runs == AUDIT] == ["born", "seen", "seen"]
+
+
+def test_the_schema_change_check_is_named_as_dagster_builds_it():
+    (built,) = dg.build_column_schema_change_checks(assets=["raw_x"])
+    assert {k.name for k in built.check_keys} == {schema_change_check_name()}
+
+
+def test_every_kind_has_its_computation_and_nothing_else_does():
+    kinds = {
+        runs: {c.kind for p in [load_project()] for s in p.contracts.values()
+               for c in contract_checks(s) if c.runs == runs}
+        for runs in (AUDIT, DAGSTER)
+    }  # fmt: skip
+    assert kinds[AUDIT] == set(AUDIT_COMPUTATIONS)
+    assert kinds[DAGSTER] == set(DAGSTER_BUILDERS)
+
+
+def test_the_project_catalogue_lists_the_registry_checks():
+    project = load_project()
+    declared = set(project.checks)
+    for contract in project.contracts.values():
+        for c in contract_checks(contract):
+            assert DeclaredCheck(c.asset, c.name, c.severity) in declared
