@@ -7,17 +7,9 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, validate_table
 from dq_pipelines.checks.row_conditions import unexpected_rows
 from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.publish import (
-    HELD,
-    PARTIAL,
-    PUBLISHED,
-    Publication,
-    as_reported,
-    audit_and_publish,
-    decide,
-    plan_publication,
-    stage,
-)
+from dq_pipelines.wap.decide import HELD, PARTIAL, PUBLISHED, decide, plan_publication
+from dq_pipelines.wap.publish import Publication, as_reported, audit_and_publish
+from dq_pipelines.wap.stage import stage
 
 
 def test_nothing_failed_publishes_everything():

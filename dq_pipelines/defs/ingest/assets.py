@@ -177,7 +177,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                 contract.max_quarantine_share,
                 context.run_id,
                 delivery_checks,
-                on_publish=lambda conn, p: record_publication(conn, outcome, p, context.run_id),
+                on_publish=lambda conn, p: record_publication(conn, outcome, p),
             )
             metadata |= publication.metadata()
             metadata["delivery_status"] = "held" if publication.status == HELD else "loaded"
