@@ -22,6 +22,15 @@ pytestmark = pytest.mark.slow
 REPLAY = {"ops": {"raw_catalog": {"config": {"delivery_date": str(FAULTY_DAY), "replay": True}}}}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_project():
+    """A run of `_fixed_definitions` caches the fixed project while the layout is patched;
+    clear it once the patch is undone (this fixture is torn down after monkeypatch), or the
+    next test in the process reads the fixed contract."""
+    yield
+    load_project.cache_clear()
+
+
 def _fixed_definitions(tmp_path, monkeypatch, contract_edit, sql_edit=None):
     """The code location after a one-line fix to the catalog contract (and its SQL)."""
     contracts, sql = tmp_path / "contracts", tmp_path / "sql"
