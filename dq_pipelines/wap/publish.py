@@ -93,21 +93,7 @@ def apply_publication(
     decision = plan.decision
     conn.begin()
     try:
-        published = 0
-        target = quote_identifier(staged.asset)
-        if decision.status != HELD:
-            conn.execute(
-                f"create or replace table {target} as select * from {staged.sql} "
-                f"where {sql.row_position()} not in (select row_no from {staged.failing.sql})"
-            )
-            ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
-            table_rows = published
-        else:  # the previous version stays, if there is one
-            ((table_rows,),) = (
-                conn.execute(f"select count(*) from {target}").fetchall()
-                if table_exists(conn, staged.asset)
-                else [(0,)]
-            )
+        published, table_rows = _publish_or_keep(conn, staged, decision.status)
         quarantined = 0
         if max_share is not None:
             supersede(conn, staged, run_id)
@@ -126,19 +112,7 @@ def apply_publication(
             plan.by_check if quarantined else {},
             table_rows,
         )
-        record = {
-            "asset": staged.asset,
-            "run_id": run_id,
-            "status": publication.status,
-            "staged_rows": staged.rows,
-            "published_rows": published,
-            "quarantined_rows": quarantined,
-            "failing_share": publication.failing_share,
-            "max_quarantine_share": max_share,
-            "reason": decision.reason,
-            "decided_at": NOW,
-        }
-        insert(conn, PUBLICATIONS, [record])
+        _record(conn, publication, run_id)
         if on_publish is not None:
             on_publish(conn, publication)
         conn.commit()
@@ -146,6 +120,42 @@ def apply_publication(
         conn.rollback()
         raise
     return publication
+
+
+def _publish_or_keep(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, status: str
+) -> tuple[int, int]:
+    """Replace the published table by the staged rows not failing (unless held); returns the
+    rows published and the rows the table holds after (held: its previous version, if any)."""
+    target = quote_identifier(staged.asset)
+    if status == HELD:
+        if not table_exists(conn, staged.asset):
+            return 0, 0
+        ((kept,),) = conn.execute(f"select count(*) from {target}").fetchall()
+        return 0, kept
+    conn.execute(
+        f"create or replace table {target} as select * from {staged.sql} "
+        f"where {sql.row_position()} not in (select row_no from {staged.failing.sql})"
+    )
+    ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
+    return published, published
+
+
+def _record(conn: duckdb.DuckDBPyConnection, publication: Publication, run_id: str) -> None:
+    """The decision's row in dq_publications."""
+    row = {
+        "asset": publication.asset,
+        "run_id": run_id,
+        "status": publication.status,
+        "staged_rows": publication.staged_rows,
+        "published_rows": publication.published_rows,
+        "quarantined_rows": publication.quarantined_rows,
+        "failing_share": publication.failing_share,
+        "max_quarantine_share": publication.max_share,
+        "reason": publication.reason,
+        "decided_at": NOW,
+    }
+    insert(conn, PUBLICATIONS, [row])
 
 
 def as_reported(outcomes: Sequence[CheckOutcome], publication: Publication) -> list[CheckOutcome]:
