@@ -19,6 +19,7 @@ from dq_pipelines.declared.contract_checks import AUDIT, ContractCheck, contract
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
 from dq_pipelines.declared.formats import Diagnosis, diagnose, profile
 from dq_pipelines.storage.identifiers import quote_identifier
+from dq_pipelines.storage.ops_tables import FORMAT_PROFILES, NOW, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -68,19 +69,18 @@ def _record_profile(
     load_id: str,
     diagnosis: Diagnosis,
 ) -> None:
-    conn.execute(
-        "insert into dq_format_profiles values (?, ?, ?, ?, ?, ?, ?, ?, now())",
-        [
-            contract.name,
-            column.name,
-            day,
-            load_id,
-            diagnosis.dominant,
-            diagnosis.dominant_share,
-            diagnosis.accepted_share,
-            diagnosis.passed,
-        ],
-    )
+    row = {
+        "source": contract.name,
+        "column_name": column.name,
+        "delivery_date": day,
+        "load_id": load_id,
+        "dominant_format": diagnosis.dominant,
+        "dominant_share": diagnosis.dominant_share,
+        "accepted_share": diagnosis.accepted_share,
+        "passed": diagnosis.passed,
+        "profiled_at": NOW,
+    }
+    insert(conn, FORMAT_PROFILES, [row])
 
 
 def age_outcome(

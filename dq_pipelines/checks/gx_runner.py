@@ -263,11 +263,8 @@ def _validate_in_duckdb(
     # (DuckDB refuses a second in-process connection configured differently from an open one).
     datasource = _gx_context().data_sources.add_duckdb(
         "warehouse",
-        connection_string=f"duckdb:///{warehouse.path}",
-        kwargs={
-            "poolclass": NullPool,
-            "connect_args": {"config": {"memory_limit": warehouse.validation_memory_limit}},
-        },
+        connection_string=warehouse.sqlalchemy_url(),
+        kwargs={"poolclass": NullPool, "connect_args": warehouse.sqlalchemy_connect_args()},
     )
     batch = (
         # A query asset, not a table asset: GX 1.24 drops a table asset's schema from some

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from dq_pipelines.landing.entries import RefusedEntry, open_entry, relative_entry, shown
+from dq_pipelines.storage.ops_tables import MANIFEST, NOW, insert
 
 CHUNK = 1 << 20
 
@@ -109,24 +110,22 @@ def record(
     """Upsert the manifest rows of one load attempt."""
     if not files:  # every entry of the delivery was refused unread
         return
-    conn.executemany(
-        """insert or replace into dq_manifest
-           values (?, ?, ?, ?, ?, ?, now(), ?, ?, ?)""",
-        [
-            (
-                f.source,
-                f.file_hash,
-                delivery_date,
-                f.original_name,
-                str(f.archive_path),
-                f.size_bytes,
-                load_id,
-                status,
-                reason,
-            )
-            for f in files
-        ],
-    )
+    rows = [
+        {
+            "source": f.source,
+            "file_hash": f.file_hash,
+            "delivery_date": delivery_date,
+            "original_name": f.original_name,
+            "archive_path": str(f.archive_path),
+            "size_bytes": f.size_bytes,
+            "arrived_at": NOW,
+            "load_id": load_id,
+            "status": status,
+            "reason": reason,
+        }
+        for f in files
+    ]
+    insert(conn, MANIFEST, rows, replace=True)
 
 
 def record_unread(
@@ -137,19 +136,29 @@ def record_unread(
     reason: str,
 ) -> None:
     """Manifest rows of refused entries: status rejected, no archive path, no size (unread)."""
-    conn.executemany(
-        """insert or replace into dq_manifest
-           values (?, ?, ?, ?, null, null, now(), ?, 'rejected', ?)""",
-        [(e.source, e.file_hash, delivery_date, e.entry, load_id, reason) for e in entries],
-    )
+    rows = [
+        {
+            "source": e.source,
+            "file_hash": e.file_hash,
+            "delivery_date": delivery_date,
+            "original_name": e.entry,
+            "arrived_at": NOW,
+            "load_id": load_id,
+            "status": "rejected",
+            "reason": reason,
+        }
+        for e in entries
+    ]
+    insert(conn, MANIFEST, rows, replace=True)
 
 
 def mark_replaced(conn: duckdb.DuckDBPyConnection, source: str, keep: set[str]) -> None:
     """A new load supersedes the source's earlier loaded files (they stay in the archive)."""
+    kept = sorted(keep)
     conn.execute(
-        "update dq_manifest set status = 'replaced' "
-        "where source = ? and status = 'loaded' and not list_contains(?, file_hash)",
-        [source, sorted(keep)],
+        "update dq_manifest set status = 'replaced' where source = ? and status = 'loaded'"
+        + (f" and file_hash not in ({', '.join('?' for _ in kept)})" if kept else ""),
+        [source, *kept],
     )
 
 

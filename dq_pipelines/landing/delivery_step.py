@@ -23,7 +23,8 @@ from dq_pipelines.landing.ingest import (
 )
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 from dq_pipelines.wap.asset import Written
-from dq_pipelines.wap.publish import HELD, Publication
+from dq_pipelines.wap.decide import HELD
+from dq_pipelines.wap.publish import Publication
 
 
 def write_delivery(
@@ -85,7 +86,7 @@ def _written(
         metadata=metadata,
         unchanged_because=unchanged,
         staged_note=f"{outcome.row_count} rows staged; ",
-        on_publish=lambda conn, p: record_publication(conn, outcome, p, run_id),
+        on_publish=lambda conn, p: record_publication(conn, outcome, p),
         published_metadata=_delivery_status,
     )
 

@@ -29,7 +29,9 @@ from dq_pipelines.landing.archive import (
     record_unread,
 )
 from dq_pipelines.landing.entries import RefusedEntry, relative_entry, shown
-from dq_pipelines.wap.publish import HELD, Publication, Staged, stage
+from dq_pipelines.wap.decide import HELD
+from dq_pipelines.wap.publish import Publication
+from dq_pipelines.wap.stage import Staged, stage
 
 
 class DeliveryError(ValueError):
@@ -276,12 +278,11 @@ def record_publication(
     conn: duckdb.DuckDBPyConnection,
     outcome: IngestOutcome,
     publication: Publication,
-    run_id: str,
 ) -> None:
-    """The manifest and load records of a staged delivery, once its publication is decided.
+    """The manifest records of a staged delivery, once its publication is decided.
 
-    Runs inside the publication's transaction: the raw table, the manifest and dq_loads
-    change together. A held delivery stays `held` in the manifest (archived, replayable); a
+    Runs inside the publication's transaction: the raw table and the manifest change
+    together. A held delivery stays `held` in the manifest (archived, replayable); a
     published one supersedes the source's earlier loads.
     """
     files = list(outcome.files)
@@ -291,14 +292,3 @@ def record_publication(
     source = files[0].source
     mark_replaced(conn, source, {f.file_hash for f in files})
     record(conn, files, outcome.delivery_date, outcome.load_id, "loaded")
-    conn.execute(
-        "insert into dq_loads values (?, ?, ?, ?, ?, now(), ?)",
-        [
-            outcome.load_id,
-            source,
-            outcome.delivery_date,
-            [f.original_name for f in files],
-            outcome.row_count,
-            run_id,
-        ],
-    )

@@ -15,7 +15,8 @@ from dq_pipelines.alerts.from_checks import AlertOutbox, CheckAlert
 from dq_pipelines.alerts.links import DagsterUI
 from dq_pipelines.runs.reaper import ReapedRun, reap_dead_runs, run_is_over
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.publish import HELD, drop_abandoned
+from dq_pipelines.wap.decide import HELD
+from dq_pipelines.wap.stage import drop_abandoned
 
 RUN_DIED_CHECK = "run_died"  # the check name of a dead-run alert; its asset is the job's name
 DEAD_RUNS_PER_TICK = 50

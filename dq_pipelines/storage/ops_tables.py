@@ -62,13 +62,6 @@ def _table(name: str, description: str, spec: str, primary_key: tuple[str, ...] 
     return OpsTable(name, tuple(columns), primary_key, description)
 
 
-LOADS = _table(
-    "dq_loads",
-    "One row per published load of a source.",
-    "load_id varchar, source varchar, delivery_date date, files varchar[], row_count bigint, "
-    "loaded_at timestamp, run_id varchar",
-    ("load_id",),
-)
 MODEL_REGISTRY = _table(
     "dq_model_registry",
     "Every trained model version, with the loads it learned from.",
@@ -130,7 +123,6 @@ ALERT_GROUPS = _table(
 )
 
 OPS_TABLES: tuple[OpsTable, ...] = (
-    LOADS,
     MODEL_REGISTRY,
     MODEL_METRICS,
     MANIFEST,
@@ -147,6 +139,43 @@ def ops_ddl() -> list[str]:
     return [sql for t in OPS_TABLES for sql in (t.create_sql(), *t.migration_sql())]
 
 
+def ops_tables_current(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Does the warehouse already have every declared table and column? (One catalogue read,
+    in portable SQL: the DDL and its ~80 migrations run only when the answer is no.)"""
+    names = [t.name for t in OPS_TABLES]
+    found = conn.execute(
+        "select table_name, column_name from information_schema.columns "
+        f"where table_schema = 'main' and table_name in ({', '.join('?' for _ in names)})",
+        names,
+    ).fetchall()
+    declared = {(t.name, c) for t in OPS_TABLES for c in t.column_names}
+    return declared <= set(found)
+
+
+def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create or migrate the operational tables, unless they are up to date already."""
+    if not ops_tables_current(conn):
+        for sql in ops_ddl():
+            conn.execute(sql)
+
+
+@dataclass(frozen=True)
+class _Now:
+    """A value written as the warehouse's clock when the statement runs (SQL `now()`)."""
+
+    def __repr__(self) -> str:
+        return "NOW"
+
+
+NOW = _Now()
+
+
+def _check_columns(table: OpsTable, names: Iterable[str]) -> None:
+    unknown = sorted(set(names) - set(table.column_names))
+    if unknown:
+        raise ValueError(f"{table.name} has no column(s) {unknown}")
+
+
 def insert(
     conn: duckdb.DuckDBPyConnection,
     table: OpsTable,
@@ -154,7 +183,8 @@ def insert(
     *,
     replace: bool = False,
 ) -> None:
-    """Write rows by column name; a column not given takes its default (or null).
+    """Write rows by column name; a column not given takes its default (or null); a value
+    `NOW` is the time of the statement on the warehouse's clock (in every row alike).
 
     `replace`: a row whose primary key exists replaces it (the table must have one).
     """
@@ -162,13 +192,33 @@ def insert(
     if not rows:
         return
     names = list(rows[0])
-    unknown = sorted(set(names) - set(table.column_names))
-    if unknown:
-        raise ValueError(f"{table.name} has no column(s) {unknown}")
+    _check_columns(table, names)
+    stamped = {n for n in names if rows[0][n] is NOW}
+    if any((row[n] is NOW) != (n in stamped) for row in rows for n in names):
+        raise ValueError(f"{table.name}: a column is NOW in every row or in none")
+    given = [n for n in names if n not in stamped]
+    values = ", ".join("now()" if n in stamped else "?" for n in names)
     verb = "insert or replace" if replace else "insert"
     columns = ", ".join(map(quote_identifier, names))
-    params = ", ".join("?" for _ in names)
     conn.executemany(
-        f"{verb} into {quote_identifier(table.name)} ({columns}) values ({params})",
-        [[row[n] for n in names] for row in rows],
+        f"{verb} into {quote_identifier(table.name)} ({columns}) values ({values})",
+        [[row[n] for n in given] for row in rows],
+    )
+
+
+def insert_select(
+    conn: duckdb.DuckDBPyConnection,
+    table: OpsTable,
+    columns: Mapping[str, str],
+    source_sql: str,
+    params: Iterable[Any] = (),
+) -> None:
+    """Write the rows of a query by column name: `columns` maps each column to its SQL
+    expression over `source_sql` (a from clause and what follows; `params` in text order)."""
+    _check_columns(table, columns)
+    names = ", ".join(map(quote_identifier, columns))
+    conn.execute(
+        f"insert into {quote_identifier(table.name)} ({names}) "
+        f"select {', '.join(columns.values())} from {source_sql}",
+        list(params),
     )

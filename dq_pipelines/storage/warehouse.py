@@ -15,7 +15,8 @@ import duckdb
 import pandas as pd
 
 from dq_pipelines.settings import default
-from dq_pipelines.storage.ops_tables import ops_ddl
+from dq_pipelines.storage.identifiers import quote_identifier
+from dq_pipelines.storage.ops_tables import ensure_ops_tables
 
 T = TypeVar("T")
 
@@ -62,19 +63,33 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection, with the operational tables up to date.
+
+        Their DDL and migrations run only when a catalogue read finds a declared table or
+        column missing: once per warehouse (and per new declaration), not per connection. The
+        check is in the database, not in process memory, so a warehouse file deleted and
+        recreated under the same path, or a ":memory:" one, still gets its tables.
+        """
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
         try:
-            for ddl in ops_ddl():
-                conn.execute(ddl)
+            ensure_ops_tables(conn)
             yield conn
         finally:
             conn.close()
 
+    def sqlalchemy_url(self) -> str:
+        """The warehouse as a SQLAlchemy URL (GX's SQL engine connects through SQLAlchemy)."""
+        return f"duckdb:///{self.path}"
+
+    def sqlalchemy_connect_args(self) -> dict[str, Any]:
+        """How a validation connection is configured: DuckDB spills to disk beyond the limit."""
+        return {"config": {"memory_limit": self.validation_memory_limit}}
+
     def read_table(self, table: str) -> pd.DataFrame:
         with self.connect() as conn:
-            return conn.execute(f'select * from "{table}"').df()
+            return conn.execute(f"select * from {quote_identifier(table)}").df()
 
     def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
         with self.connect() as conn:

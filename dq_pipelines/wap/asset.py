@@ -18,15 +18,9 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
 from dq_pipelines.declared.project import load_project
 from dq_pipelines.declared.suites import SuiteSpec
 from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
-from dq_pipelines.wap.publish import (
-    Publication,
-    Staged,
-    TableChecks,
-    audit,
-    audit_and_publish,
-    nothing_published,
-    require_published,
-)
+from dq_pipelines.wap.audit import TableChecks, audit, nothing_published, require_published
+from dq_pipelines.wap.publish import Publication, audit_and_publish
+from dq_pipelines.wap.stage import Staged
 
 
 @dataclass(frozen=True)

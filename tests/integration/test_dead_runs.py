@@ -19,7 +19,7 @@ from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults
 from dq_pipelines.defs.alerts.dead_runs import reap_dead_runs
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
-from dq_pipelines.wap.publish import AUDIT_SCHEMA
+from dq_pipelines.wap.stage import AUDIT_SCHEMA
 
 pytestmark = pytest.mark.slow
 RUN_TIMEOUT = 600  # a run blocked by a dead run's slot waits forever: fail instead of hanging

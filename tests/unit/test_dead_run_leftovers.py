@@ -2,7 +2,7 @@
 they go once the run is over, whatever asset is staged next, or if none is (a duplicate)."""
 
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.publish import AUDIT_SCHEMA, drop_abandoned, stage
+from dq_pipelines.wap.stage import AUDIT_SCHEMA, drop_abandoned, stage
 
 ROWS = "select i as id from range(10) t(i)"
 

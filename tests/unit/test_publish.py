@@ -7,17 +7,9 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, validate_table
 from dq_pipelines.checks.row_conditions import unexpected_rows
 from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.publish import (
-    HELD,
-    PARTIAL,
-    PUBLISHED,
-    Publication,
-    as_reported,
-    audit_and_publish,
-    decide,
-    plan_publication,
-    stage,
-)
+from dq_pipelines.wap.decide import HELD, PARTIAL, PUBLISHED, decide, plan_publication
+from dq_pipelines.wap.publish import Publication, as_reported, audit_and_publish
+from dq_pipelines.wap.stage import stage
 
 
 def test_nothing_failed_publishes_everything():
@@ -181,3 +173,15 @@ def test_staging_drops_what_runs_that_are_over_left_behind(tmp_path):
         "order by all"
     )["table_name"].tolist()
     assert left == ["t__run_live-run", "t__run_new-run"]
+
+
+def test_a_publication_decides_publishes_and_cleans_up_on_one_connection(tmp_path, monkeypatch):
+    """Each connection costs ~20 ms; only GX's validation needs one of its own (in between)."""
+    warehouse, staged = _staged(tmp_path)
+    suite = SuiteSpec("t", None, (_spec("x__not_null", "expect_column_values_to_not_be_null",
+                                        column="x"),))  # fmt: skip
+    opened = []
+    connect = DuckDBWarehouse.connect
+    monkeypatch.setattr(DuckDBWarehouse, "connect", lambda self: opened.append(1) or connect(self))
+    assert audit_and_publish(warehouse, staged, suite, 0.05, "run-1")[1].status == "partial"
+    assert len(opened) == 1

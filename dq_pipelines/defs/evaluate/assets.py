@@ -7,6 +7,7 @@ import dagster as dg
 from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
 from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.storage.ops_tables import MODEL_METRICS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -35,9 +36,20 @@ def category_model_evaluation(
     rows += [("recall", label, v) for label, v in metrics["recall_per_class"].items()]
     now = datetime.now(UTC).replace(tzinfo=None)
     with duckdb.connect() as conn:
-        conn.executemany(
-            "insert into dq_model_metrics values (?, ?, ?, ?, ?, ?)",
-            [(version, m, label, v, now, context.run_id) for m, label, v in rows],
+        insert(
+            conn,
+            MODEL_METRICS,
+            [
+                {
+                    "model_version": version,
+                    "metric": metric,
+                    "label": label,
+                    "value": value,
+                    "evaluated_at": now,
+                    "run_id": context.run_id,
+                }
+                for metric, label, value in rows
+            ],
         )
     return dg.MaterializeResult(
         metadata={

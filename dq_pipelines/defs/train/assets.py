@@ -9,6 +9,7 @@ from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_projec
 from dq_pipelines.ml.classifier import holdout_mask, train_classifier
 from dq_pipelines.ml.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -53,21 +54,19 @@ def train() -> dg.Definitions:
         artifact = model_store.save(MODEL_ASSET, version, model)
         load_ids = sorted(data["catalog_load_id"].dropna().unique().tolist())
         with duckdb.connect() as conn:
-            conn.execute(
-                "insert into dq_model_registry values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    version,
-                    MODEL_ASSET,
-                    trained_at.replace(tzinfo=None),
-                    str(artifact),
-                    int((~holdout).sum()),
-                    int(holdout.sum()),
-                    config.holdout_fraction,
-                    load_ids,
-                    context.run_id,
-                    override or None,
-                ],
-            )
+            row = {
+                "model_version": version,
+                "model_asset": MODEL_ASSET,
+                "trained_at": trained_at.replace(tzinfo=None),
+                "artifact_path": str(artifact),
+                "training_rows": int((~holdout).sum()),
+                "holdout_rows": int(holdout.sum()),
+                "holdout_fraction": config.holdout_fraction,
+                "training_load_ids": load_ids,
+                "run_id": context.run_id,
+                "gate_override_reason": override or None,
+            }
+            insert(conn, MODEL_REGISTRY, [row])
         return dg.MaterializeResult(
             metadata={
                 "model_version": version,

@@ -14,7 +14,7 @@ from dq_pipelines.declared.sql_models import SqlModel
 from dq_pipelines.runs.reaper import run_is_over
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 from dq_pipelines.wap.asset import Audited, Written, run_wap_asset, wap_multi_asset
-from dq_pipelines.wap.publish import stage
+from dq_pipelines.wap.stage import stage
 
 
 def sql_asset_spec(model: SqlModel, project: Project) -> dg.AssetSpec:
