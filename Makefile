@@ -34,7 +34,7 @@ lint: install
 # module-scoped fixture (the smoke webserver, the engine-conformance warehouse) is built once.
 # (loadgroup would not do: with pytest 9 it ignores xdist_group marks and splits modules.)
 test: lint
-	$(BIN)/pytest -q -n auto --dist loadfile
+	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -28,3 +28,27 @@ def slack_stub() -> Iterator[SlackStub]:
     """A local Slack stand-in on 127.0.0.1; point SlackNotifier at its URLs."""
     with SlackStub() as stub:
         yield stub
+
+
+def _forget_project() -> None:
+    from dq_pipelines.declared.project import load_project
+
+    load_project.cache_clear()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_project_per_module() -> Iterator[None]:
+    """The project's files are cached per process (declared/project.py `load_project`); a test
+    that patches where they live (a fixed contract, a tmp project) must not leak its project into
+    the next module's fixtures, whichever xdist worker runs them."""
+    _forget_project()
+    yield
+    _forget_project()
+
+
+@pytest.fixture(autouse=True)
+def fresh_project_per_test() -> Iterator[None]:
+    """Likewise between tests of one module."""
+    _forget_project()
+    yield
+    _forget_project()
