@@ -30,11 +30,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest-xdist, one worker per core. loadfile keeps each test module on one worker, so a
-# module-scoped fixture (the smoke webserver, the engine-conformance warehouse) is built once.
-# (loadgroup would not do: with pytest 9 it ignores xdist_group marks and splits modules.)
+# pytest-xdist, one worker per core. worksteal hands out single tests and lets an idle worker
+# take queued ones: most of the time is in a few dozen ~30 s pipeline tests, and per-module
+# scheduling (loadfile) left one worker idle for minutes. A module-scoped fixture (the smoke
+# webserver) may then be built once per worker; that costs less than the idle time.
+# (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
 test: lint
-	$(BIN)/pytest -q -n auto --dist loadfile --durations=15
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
