@@ -68,24 +68,28 @@ FORMATS: dict[str, DateFormat] = {
 # strftime directives a pattern may use, with the text each matches (RE2). DuckDB parses
 # numbers with or without their zero padding, and month and day names in any case.
 _NUMBER = r"\d{1,2}"
-_DIRECTIVES = {
-    "Y": r"\d{4}",
-    "y": r"\d{2}",
-    "m": _NUMBER,
-    "d": _NUMBER,
-    "H": _NUMBER,
-    "I": _NUMBER,
-    "M": _NUMBER,
-    "S": _NUMBER,
-    "j": r"\d{1,3}",
-    "f": r"\d{1,6}",
-    "g": r"\d{1,3}",
-    "b": "[A-Za-z]{3}",
-    "B": "[A-Za-z]+",
-    "a": "[A-Za-z]{3}",
-    "A": "[A-Za-z]+",
-    "p": "[AaPp][Mm]",
-} | {f"-{d}": _NUMBER for d in "mdHIMS"} | {"-y": r"\d{1,2}", "-j": r"\d{1,3}", "%": "%"}
+_DIRECTIVES = (
+    {
+        "Y": r"\d{4}",
+        "y": r"\d{2}",
+        "m": _NUMBER,
+        "d": _NUMBER,
+        "H": _NUMBER,
+        "I": _NUMBER,
+        "M": _NUMBER,
+        "S": _NUMBER,
+        "j": r"\d{1,3}",
+        "f": r"\d{1,6}",
+        "g": r"\d{1,3}",
+        "b": "[A-Za-z]{3}",
+        "B": "[A-Za-z]+",
+        "a": "[A-Za-z]{3}",
+        "A": "[A-Za-z]+",
+        "p": "[AaPp][Mm]",
+    }
+    | {f"-{d}": _NUMBER for d in "mdHIMS"}
+    | {"-y": r"\d{1,2}", "-j": r"\d{1,3}", "%": "%"}
+)
 _DIRECTIVE = re.compile(r"%(-?.)")
 # A date every supported directive can write: the round trip proves DuckDB can read it back.
 _SAMPLE = "timestamp '2021-03-24 13:45:56.123456'"
