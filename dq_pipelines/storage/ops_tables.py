@@ -78,11 +78,23 @@ MODEL_METRICS = _table(
 )
 MANIFEST = _table(
     "dq_manifest",
-    "Every delivered file (or refused landing entry) and what became of it.",
-    "source varchar, file_hash varchar, delivery_date date, original_name varchar, "
-    "archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar, "
-    "status varchar, reason varchar",
-    ("source", "file_hash"),
+    "Every arrival (a delivered file, or a refused landing entry), duplicates included, and its "
+    "current state: that of its latest load attempt (dq_loads), or duplicate (duplicate_of: "
+    "the load of the same bytes).",
+    "arrival_id varchar, source varchar, file_hash varchar, delivery_date date, "
+    "original_name varchar, archive_path varchar, size_bytes bigint, arrived_at timestamp, "
+    "load_id varchar, status varchar, reason varchar, duplicate_of varchar",
+    ("arrival_id",),
+)
+LOADS = _table(
+    "dq_loads",
+    "Every load attempt (first load, replay, re-run), one row per arrival it read, with its "
+    "own status and reason; superseded_by: the later load that replaced it or read the same "
+    "arrivals again.",
+    "load_id varchar, arrival_id varchar, source varchar, delivery_date date, run_id varchar, "
+    "replay boolean, status varchar, reason varchar, columns varchar[], started_at timestamp, "
+    "decided_at timestamp, superseded_by varchar",
+    ("load_id", "arrival_id"),
 )
 FORMAT_PROFILES = _table(
     "dq_format_profiles",
@@ -126,6 +138,7 @@ OPS_TABLES: tuple[OpsTable, ...] = (
     MODEL_REGISTRY,
     MODEL_METRICS,
     MANIFEST,
+    LOADS,
     FORMAT_PROFILES,
     PUBLICATIONS,
     QUARANTINE,

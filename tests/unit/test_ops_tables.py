@@ -44,7 +44,7 @@ def test_a_replaced_row_keeps_one_copy_and_unknown_columns_are_refused(tmp_path)
     warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
     with warehouse.connect() as conn:
         for status in ("staged", "loaded"):
-            row = {"source": "s", "file_hash": "h", "status": status, "arrived_at": NOW}
+            row = {"arrival_id": "a", "source": "s", "status": status, "arrived_at": NOW}
             insert(conn, MANIFEST, [row], replace=True)
         assert conn.execute("select status from dq_manifest").fetchall() == [("loaded",)]
         with pytest.raises(ValueError, match="no column"):
