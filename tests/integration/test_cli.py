@@ -55,8 +55,9 @@ def test_generate_rejects_bad_input_clearly(tmp_path, args, message):
 
 
 def _comparable(output: str) -> str:
-    """A demo's output without what differs between runs: run ids and model versions."""
+    """A demo's output without what differs between runs: run, load and model ids."""
     output = re.sub(r"\(run [0-9a-f]{8}\)", "(run <id>)", output)
+    output = re.sub(r"load [a-z_]+-[0-9a-f]{12}", "load <id>", output)
     return re.sub(r"model \S+ \(", "model <version> (", output)
 
 
@@ -77,8 +78,8 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     assert second.exit_code == 0, second.output
 
     assert f"clean start: removed the earlier demo run in {folder}" in second.output
-    rerun = second.output.split(f"removed the earlier demo run in {folder}\n")[1]
-    assert _comparable(rerun) == _comparable(first.output)
+    rerun = second.stdout.split(f"removed the earlier demo run in {folder}\n")[1]
+    assert _comparable(rerun) == _comparable(first.stdout)  # stderr has timestamped logs
     out = first.output
     assert "== clean delivery 2026-11-26" in out and "checks: 38 passed, 0 failed" in out
     assert "training: RAN -> model" in out
