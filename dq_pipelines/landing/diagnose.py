@@ -32,12 +32,19 @@ def _shown_delimiter(delimiter: str) -> str:
     return f"{delimiter!r} ({name})" if name else repr(delimiter)
 
 
-def encoding_problem(name: str, path: Path) -> str | None:
+def encoding_problem(name: str, path: Path, declared: str = "utf-8") -> str | None:
     """UTF-16 (a byte-order mark, or NUL every other byte), Latin-1 (not UTF-8, no NUL), or
-    binary content, named; None for UTF-8 text."""
+    binary content, named; None for text in the declared encoding."""
     with path.open("rb") as stream:
         head = stream.read(HEAD)
-        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _every_other_nul(head):
+        utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _every_other_nul(
+            head
+        )
+        if declared == "utf-16":
+            return None if utf16 else f"{name} is not UTF-16 text, as the contract declares"
+        if declared == "latin-1":  # every byte sequence is Latin-1: only NUL bytes tell
+            return None if b"\x00" not in head else f"{name} looks binary (it contains NUL bytes)"
+        if utf16:
             return (
                 f"{name} is UTF-16 text, not UTF-8; declare `encoding: utf-16` in the contract "
                 "to accept it, or deliver it as UTF-8"
@@ -133,9 +140,9 @@ def plain_reason(error: duckdb.Error, files: list[ArchivedFile]) -> str:
     return f"DuckDB could not parse the file as CSV: {first}"
 
 
-def _header(path: Path) -> str:
-    with path.open("rb") as stream:
-        return stream.readline(HEAD).decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+def _header(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, errors="replace", newline="") as stream:
+        return stream.readline(HEAD).lstrip("\ufeff").strip()
 
 
 def inspect_delivery(
@@ -146,14 +153,21 @@ def inspect_delivery(
     for f in files:
         if f.size_bytes == 0:
             return Inspection(f"{f.original_name} is empty (0 bytes)")
-        if problem := encoding_problem(f.original_name, f.archive_path):
+        if problem := encoding_problem(f.original_name, f.archive_path, contract.encoding):
             return Inspection(problem)
-        if problem := delimiter_problem(f.original_name, _header(f.archive_path), contract):
+        header = _header(f.archive_path, contract.encoding)
+        if problem := delimiter_problem(f.original_name, header, contract):
             return Inspection(problem)
     paths = [str(f.archive_path) for f in files]
-    try:
-        relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
-        columns = relation.columns
+    try:  # SQL, not conn.read_csv: only the table function reads other encodings
+        columns = [
+            d[0]
+            for d in conn.execute(
+                "select * from read_csv(?, header = true, all_varchar = true, delim = ?, "
+                "encoding = ?) limit 0",
+                [paths, contract.delimiter, contract.encoding],
+            ).description
+        ]
     except duckdb.Error as e:
         return Inspection(plain_reason(e, files))
     return Inspection(column_problem(contract.column_names, columns), tuple(columns))

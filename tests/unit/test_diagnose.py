@@ -98,3 +98,23 @@ def test_a_ragged_file_is_said_in_words_without_paths_or_duckdb_internals(tmp_pa
     assert "different number of fields than the header" in said
     assert str(tmp_path) not in said and f.file_hash not in said
     assert "Parser options" not in said and "\n" not in said
+
+
+@pytest.mark.parametrize(("encoding", "codec"), [("utf-16", "utf-16"), ("latin-1", "latin-1")])
+def test_a_declared_encoding_is_read_as_declared(tmp_path, encoding, codec):
+    (tmp_path / "things.yaml").write_text(CONTRACT + f"encoding: {encoding}\n")
+    data = TEXT.replace("Table", "Chaise \xe9l\xe9gante").encode(codec)
+    with duckdb.connect() as conn:
+        seen = inspect_delivery(
+            conn, parse_contract(tmp_path / "things.yaml"), [_file(tmp_path, data)]
+        )
+    assert seen.problem is None and seen.columns == ("id", "name", "price_max")
+
+
+def test_a_utf8_file_where_utf16_is_declared_is_named(tmp_path):
+    (tmp_path / "things.yaml").write_text(CONTRACT + "encoding: utf-16\n")
+    with duckdb.connect() as conn:
+        seen = inspect_delivery(
+            conn, parse_contract(tmp_path / "things.yaml"), [_file(tmp_path, TEXT.encode())]
+        )
+    assert seen.problem == "things.csv is not UTF-16 text, as the contract declares"
