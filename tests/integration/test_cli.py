@@ -169,7 +169,8 @@ def test_replay_of_a_date_with_nothing_archived_says_why(project_env, warehouse)
 
     with warehouse.connect() as conn:
         insert(conn, MANIFEST, [
-            {"source": "catalog", "file_hash": h, "delivery_date": date(2026, 11, d),
+            {"arrival_id": f"arrival-{h}", "source": "catalog", "file_hash": h,
+             "delivery_date": date(2026, 11, d),
              "original_name": "catalog.csv", "archive_path": f"/archive/{h}.csv",
              "load_id": f"catalog-{h}", "status": "loaded"}
             for h, d in (("a1", 26), ("b2", 27))

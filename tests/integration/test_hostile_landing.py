@@ -187,8 +187,8 @@ def test_the_warehouse_is_free_while_landing_files_are_read(
     sha256 = archive.hashlib.sha256
 
     class GatedDigest:
-        def __init__(self) -> None:
-            self.digest = sha256()
+        def __init__(self, data: bytes = b"") -> None:  # as hashlib.sha256 (arrival ids)
+            self.digest = sha256(data)
 
         def update(self, data: bytes) -> None:
             started.set()
