@@ -113,11 +113,14 @@ def archive_entry(archive_root: Path, source: str, root: Path, path: Path) -> Ar
 
 
 def decided_hashes(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
-    """Content hashes of this source whose latest load was decided and is current: `loaded`,
-    or `held` by its audit (only a replay stages those bytes again), with load id and status."""
+    """Content hashes of this source whose load was decided, with load id and status: `loaded`,
+    `held` by its audit, or `replaced` by a later delivery. The same bytes delivered again are a
+    duplicate of that load, never staged again (only a replay does): re-sending an old snapshot
+    must not roll a table back. A `rejected` load is not decided: re-delivered bytes are read
+    again (after a contract fix they may load)."""
     rows = conn.execute(
         "select distinct file_hash, load_id, status from dq_manifest "
-        "where source = ? and status in ('loaded', 'held')",
+        "where source = ? and status in ('loaded', 'held', 'replaced')",
         [source],
     ).fetchall()
     return {file_hash: (load_id, status) for file_hash, load_id, status in rows}

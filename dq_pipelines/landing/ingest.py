@@ -132,7 +132,7 @@ class IngestOutcome:
     reason: str | None = None
     delivered_columns: tuple[str, ...] = ()  # the header as delivered, when it could be read
     staged: Staged | None = None
-    earlier_status: str | None = None  # of the load a duplicate repeats: loaded or held
+    earlier_status: str | None = None  # of the load a duplicate repeats: loaded, held or replaced
     unread: tuple[UnreadEntry, ...] = ()  # entries refused without reading them
 
 
