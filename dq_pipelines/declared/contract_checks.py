@@ -14,6 +14,10 @@ Where a check runs (`runs`):
 - OWN: an asset check of its own, reading the pipeline's records (delivery_accepted,
   delivery_is_current).
 - DAGSTER: built by Dagster (`dg.build_column_schema_change_checks`).
+
+Row-level kinds (`ROW_LEVEL`: required, primary key, type) judge each delivered row like a
+suite's row-level expectation: their failing rows are quarantined, or the delivery held, per
+the contract's `quarantine.max_share`. Their severity is the column's (default ERROR).
 """
 
 from collections.abc import Callable, Iterator
@@ -23,6 +27,7 @@ from functools import cache
 import dagster as dg
 
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
+from dq_pipelines.declared.typed_columns import is_text
 
 AUDIT, OWN, DAGSTER = "audit", "own", "dagster"
 # The checks every raw asset gets from its contract: freshness, and that its newest delivery
@@ -30,6 +35,10 @@ AUDIT, OWN, DAGSTER = "audit", "own", "dagster"
 FRESHNESS_CHECK = "delivery_is_current"
 ACCEPTANCE_CHECK = "delivery_accepted"
 SCHEMA_CHANGE_SEVERITY = "WARN"
+COLUMN_SEVERITY = "ERROR"  # of the checks a column's declaration implies
+# The kinds whose failing rows the audit finds one by one (checks/contract_rows.py).
+NOT_NULL, UNIQUE, TYPE = "not_null", "unique", "type"
+ROW_LEVEL = frozenset({NOT_NULL, UNIQUE, TYPE})
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,7 @@ def _schema_change(contract: SourceContract) -> Iterator[ContractCheck]:
 
 
 def _formats(contract: SourceContract) -> Iterator[ContractCheck]:
-    # Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
+    # Format drift is a diagnosis; the type check on the same column blocks.
     for col in contract.formatted_columns:
         yield ContractCheck(
             contract.raw_table,
@@ -117,6 +126,58 @@ def _ages(contract: SourceContract) -> Iterator[ContractCheck]:
             )
 
 
+def _stem(column: ColumnSpec) -> str:
+    """The column's part of a check name."""
+    return column.name
+
+
+def _required(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if col.required:
+            yield ContractCheck(
+                contract.raw_table,
+                f"{_stem(col)}__not_null",
+                NOT_NULL,
+                COLUMN_SEVERITY,
+                f"Every delivered row has a '{col.name}' (the contract says required: true).",
+                AUDIT,
+                col,
+            )
+
+
+def _primary_key(contract: SourceContract) -> Iterator[ContractCheck]:
+    key = contract.primary_key
+    if not key:
+        return
+    columns = {c.name: c for c in contract.columns}
+    yield ContractCheck(
+        contract.raw_table,
+        f"{_stem(columns[key[0]])}__unique" if len(key) == 1 else "primary_key__unique",
+        UNIQUE,
+        COLUMN_SEVERITY,
+        f"No two delivered rows share a primary key ({', '.join(key)}); rows with a missing "
+        "key part are not compared.",
+        AUDIT,
+        columns[key[0]] if len(key) == 1 else None,
+    )
+
+
+def _types(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if not is_text(col):
+            accepted = f" in format {' or '.join(col.formats)}" if col.formats else ""
+            yield ContractCheck(
+                contract.raw_table,
+                f"{_stem(col)}__type",
+                TYPE,
+                COLUMN_SEVERITY,
+                f"Every delivered '{col.name}' value is a {col.type}{accepted} (the contract's "
+                "type); a value that does not cast is a failing row, kept as delivered.",
+                AUDIT,
+                col,
+            )
+
+
 # The registry: add a kind here (and, if it runs in the audit, its computation in checks/).
 KINDS: tuple[Callable[[SourceContract], Iterator[ContractCheck]], ...] = (
     _freshness,
@@ -124,6 +185,9 @@ KINDS: tuple[Callable[[SourceContract], Iterator[ContractCheck]], ...] = (
     _schema_change,
     _formats,
     _ages,
+    _required,
+    _primary_key,
+    _types,
 )
 
 

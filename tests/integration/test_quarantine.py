@@ -117,8 +117,9 @@ def test_too_many_failing_rows_hold_the_delivery_and_block_training(
 def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     defs, instance, project_env, warehouse
 ):
-    """Four prices with a decimal comma (0.5%) fail raw_catalog.price__is_decimal: they are
-    quarantined at the raw layer and never reach stg_catalog."""
+    """Four prices with a decimal comma (0.5%) do not cast to the contract's decimal type and
+    fail raw_catalog.price__type: they are quarantined at the raw layer, as delivered, and
+    never reach stg_catalog."""
     deliver(project_env, FAULTY_DAY)
     path = project_env / "landing" / "catalog" / str(FAULTY_DAY) / "catalog.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -126,10 +127,10 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     frame.to_csv(path, index=False)
 
     result = run_job(defs, instance)
-    check = evaluations(result)["raw_catalog.price__is_decimal"]
+    check = evaluations(result)["raw_catalog.price__type"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["quarantined_rows"].value == 4
-    assert check.metadata["engine"].value == "duckdb-re2"  # regexes run in RE2, quarantined too
+    assert check.metadata["unexpected_sample"].value == ["12,50"]  # the delivered text
     prices = warehouse.query(
         "select row_data->>'price' as price, staged_row from dq_quarantine "
         "where asset = 'raw_catalog' order by staged_row"

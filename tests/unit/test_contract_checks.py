@@ -9,6 +9,7 @@ from dq_pipelines.declared.contract_checks import (
     DAGSTER,
     FRESHNESS_CHECK,
     OWN,
+    ROW_LEVEL,
     contract_checks,
     schema_change_check_name,
 )
@@ -39,9 +40,15 @@ def test_a_contract_implies_its_checks_named_from_its_columns(tmp_path):
         ("born__format", "WARN", AUDIT),
         ("seen__format", "WARN", AUDIT),
         ("seen__age", "WARN", AUDIT),
+        ("id__not_null", "ERROR", AUDIT),  # required: true
+        ("id__unique", "ERROR", AUDIT),  # primary_key: [id]
+        ("born__type", "ERROR", AUDIT),  # a declared type other than text
+        ("seen__type", "ERROR", AUDIT),
     ]
     assert {c.asset for c in checks} == {"raw_things"}
-    assert [c.column.name for c in checks if c.runs == AUDIT] == ["born", "seen", "seen"]
+    assert [c.column.name for c in checks if c.runs == AUDIT] == [
+        "born", "seen", "seen", "id", "id", "born", "seen"
+    ]  # fmt: skip
 
 
 def test_the_schema_change_check_is_named_as_dagster_builds_it():
@@ -56,6 +63,7 @@ def test_every_kind_has_its_computation_and_nothing_else_does():
         for runs in (AUDIT, DAGSTER)
     }  # fmt: skip
     assert kinds[AUDIT] == set(AUDIT_COMPUTATIONS)
+    assert kinds[AUDIT] >= ROW_LEVEL
     assert kinds[DAGSTER] == set(DAGSTER_BUILDERS)
 
 
@@ -65,3 +73,13 @@ def test_the_project_catalogue_lists_the_registry_checks():
     for contract in project.contracts.values():
         for c in contract_checks(contract):
             assert DeclaredCheck(c.asset, c.name, c.severity) in declared
+
+
+def test_no_suite_check_repeats_or_collides_with_a_contract_check():
+    """Suites say what a contract cannot: a suite check named like a contract check of the
+    same asset would be a second Dagster check of one name."""
+    project = load_project()
+    for contract in project.contracts.values():
+        suite = project.suites.get(contract.raw_table)
+        named = {e.check_name for e in suite.expectations} if suite else set()
+        assert named.isdisjoint({c.name for c in contract_checks(contract)}), contract.name
