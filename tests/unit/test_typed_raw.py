@@ -7,6 +7,7 @@ import pytest
 
 from dq_pipelines.checks.contract_checks import delivery_outcomes
 from dq_pipelines.checks.contract_rows import row_conditions
+from dq_pipelines.checks.dagster_results import to_check_result
 from dq_pipelines.declared.contract_checks import AUDIT, ROW_LEVEL, contract_checks
 from dq_pipelines.declared.contracts import parse_contract
 from dq_pipelines.landing.archive import ArchivedFile
@@ -122,3 +123,15 @@ def test_failing_rows_are_quarantined_as_delivered_and_the_rest_published(staged
     ]
     published = warehouse.query("select id, speed from raw_things")
     assert published.values.tolist() == [["c", 4.0]]
+
+
+def test_the_sample_of_delivered_text_is_masked_when_the_column_is_sensitive(staged):
+    warehouse, contract, table = staged
+    with warehouse.connect() as conn:
+        (outcome,) = [
+            o for o in delivery_outcomes(conn, contract, table.sql, False)
+            if o.check_name == "speed__type"
+        ]  # fmt: skip
+    result = to_check_result(contract.raw_table, outcome, sensitive=frozenset({"speed"}))
+    assert result.metadata["unexpected_sample"].value == ["2***(7)"]
+    assert "2.0 m/s" not in str(result.metadata)
