@@ -100,7 +100,7 @@ def _formats(contract: SourceContract) -> Iterator[ContractCheck]:
     for col in contract.formatted_columns:
         yield ContractCheck(
             contract.raw_table,
-            f"{col.name}__format",
+            f"{col.stem}__format",
             "format",
             "WARN",
             f"'{col.name}' values are in a format the contract accepts "
@@ -116,7 +116,7 @@ def _ages(contract: SourceContract) -> Iterator[ContractCheck]:
         if col.max_age_days is not None:
             yield ContractCheck(
                 contract.raw_table,
-                f"{col.name}__age",
+                f"{col.stem}__age",
                 "age",
                 "WARN",
                 f"The newest '{col.name}' is at most {col.max_age_days} day(s) older than the "

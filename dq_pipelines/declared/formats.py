@@ -1,12 +1,16 @@
 """Date formats a contract can declare, and the diagnosis of a delivery whose format changed.
 
+A format is one of the named FORMATS or a strftime pattern (`"%Y/%m/%d"`, `"%b %d %Y"`) made of
+the directives in `_DIRECTIVES`, proven at load to round-trip through DuckDB (`date_format`).
 A delivery's values are profiled against every known format in one DuckDB scan. dd/mm vs mm/dd
 is settled by evidence across the whole delivery (a first part above 12 can only be a day, a
 second part above 12 only a day too), never guessed value by value; a delivery with no such
 evidence is reported as ambiguous.
 """
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 
@@ -61,11 +65,100 @@ FORMATS: dict[str, DateFormat] = {
 }
 
 
+# strftime directives a pattern may use, with the text each matches (RE2). DuckDB parses
+# numbers with or without their zero padding, and month and day names in any case.
+_NUMBER = r"\d{1,2}"
+_DIRECTIVES = (
+    {
+        "Y": r"\d{4}",
+        "y": r"\d{2}",
+        "m": _NUMBER,
+        "d": _NUMBER,
+        "H": _NUMBER,
+        "I": _NUMBER,
+        "M": _NUMBER,
+        "S": _NUMBER,
+        "j": r"\d{1,3}",
+        "f": r"\d{1,6}",
+        "g": r"\d{1,3}",
+        "b": "[A-Za-z]{3}",
+        "B": "[A-Za-z]+",
+        "a": "[A-Za-z]{3}",
+        "A": "[A-Za-z]+",
+        "p": "[AaPp][Mm]",
+    }
+    | {f"-{d}": _NUMBER for d in "mdHIMS"}
+    | {"-y": r"\d{1,2}", "-j": r"\d{1,3}", "%": "%"}
+)
+_DIRECTIVE = re.compile(r"%(-?.)")
+# A date every supported directive can write: the round trip proves DuckDB can read it back.
+_SAMPLE = "timestamp '2021-03-24 13:45:56.123456'"
+
+
+class UnknownFormat(ValueError):
+    """A format that is neither a known name nor a strftime pattern DuckDB can use."""
+
+
+def _literal(text: str) -> str:
+    # DuckDB lets one space in a pattern stand for any run of whitespace.
+    return "".join(
+        " +" if ch == " " else ch if ch.isascii() and ch.isalnum() else f"\\x{{{ord(ch):x}}}"
+        for ch in text
+    )
+
+
+def _pattern_regex(pattern: str) -> str:
+    parts, end = [], 0
+    for m in _DIRECTIVE.finditer(pattern):
+        if m.group(1) not in _DIRECTIVES:
+            raise UnknownFormat(
+                f"%{m.group(1)} in {pattern!r} is not a supported directive; "
+                f"use {', '.join('%' + d for d in _DIRECTIVES)}"
+            )
+        parts += [_literal(pattern[end : m.start()]), _DIRECTIVES[m.group(1)]]
+        end = m.end()
+    if pattern.endswith("%") and end < len(pattern):
+        raise UnknownFormat(f"{pattern!r} ends with a lone %")
+    return "".join([*parts, _literal(pattern[end:])])
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+@cache
+def date_format(name: str) -> DateFormat:
+    """The format a contract names: a known one, or a strftime pattern (UnknownFormat if not)."""
+    if name in FORMATS:
+        return FORMATS[name]
+    if "%" not in name:
+        raise UnknownFormat(
+            f"unknown format {name!r}; use one of {list(FORMATS)} or a strftime pattern "
+            "such as '%Y/%m/%d'"
+        )
+    regex = _pattern_regex(name)
+    if not {"Y", "y", "-y"} & set(_DIRECTIVE.findall(name)):
+        raise UnknownFormat(f"{name!r} has no year (%Y or %y): DuckDB would read year 1900")
+    escaped = _sql_text(name)
+    with duckdb.connect(":memory:") as conn:
+        try:
+            (ok,) = conn.execute(
+                f"select regexp_full_match(s, '{regex}') and try_strptime(s, '{escaped}') "
+                f"is not null from (select strftime({_SAMPLE}, '{escaped}') as s)"
+            ).fetchone()
+        except duckdb.Error as e:
+            raise UnknownFormat(f"DuckDB cannot use the pattern {name!r}: {e}") from e
+    if not ok:
+        raise UnknownFormat(f"DuckDB cannot read back what the pattern {name!r} writes")
+    parse = "try_strptime({c}, '" + escaped.replace("{", "{{").replace("}", "}}") + "')"
+    return DateFormat(name, f"'{name}' dates", regex, parse)
+
+
 def parse_expression(column: str, formats: tuple[str, ...], type_: str) -> str:
     """SQL turning the text column into `type_` with the first accepted format that fits."""
     tries = ", ".join(
-        f"case when regexp_full_match({quote_identifier(column)}, '{FORMATS[f].regex}') "
-        f"then {FORMATS[f].parse_sql(column)} end"
+        f"case when regexp_full_match({quote_identifier(column)}, '{date_format(f).regex}') "
+        f"then {date_format(f).parse_sql(column)} end"
         for f in formats
     )
     return f"coalesce({tries})::{type_}"
@@ -74,7 +167,7 @@ def parse_expression(column: str, formats: tuple[str, ...], type_: str) -> str:
 @dataclass(frozen=True)
 class FormatProfile:
     values: int  # non-null values
-    matches: dict[str, int]  # format name -> values it parses
+    matches: dict[str, int]  # format name (known or accepted pattern) -> values it parses
     accepted_matches: int  # values parsed by at least one accepted format
     day_first_evidence: int  # dd/mm-shaped values whose first part is above 12
     month_first_evidence: int  # ... whose second part is above 12
@@ -85,12 +178,13 @@ def profile(
 ) -> FormatProfile:
     """Count, in one scan, the values each known format (and the accepted ones) can parse."""
     c = quote_identifier(column)
+    candidates = {f.name: f for f in FORMATS.values()} | {f: date_format(f) for f in accepted}
     slash = f"regexp_full_match({c}, '{FORMATS['dd/mm/yyyy'].regex}')"
     first, second = (f"try_cast(split_part({c}, '/', {i}) as int)" for i in (1, 2))
     counts = [
         f"count(*) filter (where regexp_full_match({c}, '{f.regex}') "
         f"and {f.parse_sql(column)} is not null)"
-        for f in FORMATS.values()
+        for f in candidates.values()
     ]
     row = conn.execute(
         f"""select count({c}), {", ".join(counts)},
@@ -100,7 +194,7 @@ def profile(
                    count(*) filter (where {slash} and {second} > 12)
             from {table}"""
     ).fetchone()
-    matches = dict(zip(FORMATS, row[1 : 1 + len(FORMATS)], strict=True))
+    matches = dict(zip(candidates, row[1 : 1 + len(candidates)], strict=True))
     return FormatProfile(row[0], matches, row[-3], row[-2], row[-1])
 
 
@@ -129,16 +223,22 @@ def diagnose(
         matches["dd/mm/yyyy"] = 0
     elif matches["dd/mm/yyyy"] and not (p.day_first_evidence or p.month_first_evidence):
         ambiguous = " (dd/mm vs mm/dd cannot be told apart in this delivery: no part above 12)"
-    dominant = max(matches, key=lambda k: matches[k]) if p.values else None
+    # No dominant format when no value is in any format we know: saying "0% look like X"
+    # would name a format the delivery is not in.
+    dominant = max(matches, key=lambda k: matches[k]) if any(matches.values()) else None
     share = matches[dominant] / p.values if dominant else 0.0
     accepted_share = p.accepted_matches / p.values if p.values else 1.0
     contract = " or ".join(accepted)
     if accepted_share >= min_share:
         message = f"{where}: {accepted_share:.0%} of values match the contract ({contract})"
         return Diagnosis(True, dominant, share, accepted_share, message + ambiguous)
-    seen = FORMATS[dominant].label if dominant and share else "no known date format"
+    seen = (
+        f"{share:.0%} of values look like {date_format(dominant).label}"
+        if dominant
+        else "no value is in a date format we know"
+    )
     message = (
-        f"{where}: {share:.0%} of values look like {seen}; contract says {contract} "
+        f"{where}: {seen}; contract says {contract} "
         f"(previous {previous_matched} deliveries matched){ambiguous}"
     )
     return Diagnosis(False, dominant, share, accepted_share, message)

@@ -2,7 +2,8 @@
 
 The file is the contract: `{"name", "meta", "expectations": [{"type", "kwargs", "meta"}]}`.
 Severity is `meta.severity` (`ERROR` blocks, `WARN` informs) on an expectation, else on the
-suite, else ERROR. `meta.check_name` overrides the derived check name.
+suite, else ERROR. Check names are derived from the expectation and its columns' stems (any
+column name gives a valid name); `meta.check_name` overrides the derived check name.
 """
 
 import json
@@ -14,6 +15,7 @@ from typing import Any
 
 from dq_pipelines.declared.contracts import SEVERITIES
 from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.names import column_stems, identifier_stem
 from dq_pipelines.declared.regexes import REGEX_EXPECTATIONS, UnsupportedRegex, check_regex_kwargs
 from dq_pipelines.declared.schemas import TableSchema
 
@@ -55,8 +57,11 @@ class SuiteSpec:
     engine: str = "auto"
 
 
-def derive_check_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
-    """e.g. expect_column_values_to_not_be_null(column=title) -> title__not_null."""
+def derive_check_name(
+    expectation_type: str, kwargs: Mapping[str, Any], stems: Mapping[str, str] | None = None
+) -> str:
+    """e.g. expect_column_values_to_not_be_null(column=title) -> title__not_null; a column
+    enters as its stem (`Body Length (mm)` -> body_length_mm), from `stems` if given."""
     short = next(
         (
             expectation_type.removeprefix(p)
@@ -66,7 +71,9 @@ def derive_check_name(expectation_type: str, kwargs: Mapping[str, Any]) -> str:
         expectation_type,
     )
     short = short.replace("not_be_", "not_").replace("to_be_", "").removeprefix("be_")
-    column = kwargs.get("column") or "_".join(kwargs.get("column_list", []))
+    stems = stems or {}
+    named = [kwargs["column"]] if kwargs.get("column") else list(kwargs.get("column_list", []))
+    column = "_".join(stems.get(c) or identifier_stem(str(c)) for c in named)
     return f"{column}__{short}" if column else short
 
 
@@ -107,13 +114,14 @@ def parse_suite(path: Path, schema: TableSchema | None) -> SuiteSpec:
     if engine not in ENGINES:
         raise DefinitionFileError(path, f"suite meta: engine '{engine}' is not one of {ENGINES}")
     specs: list[ExpectationSpec] = []
+    stems = column_stems(schema)
     for i, item in enumerate(raw["expectations"]):
         where = f"expectation #{i}"
         if not isinstance(item, dict) or not isinstance(item.get("type"), str):
             raise DefinitionFileError(path, f"{where}: needs a 'type' string")
         kwargs, meta = dict(item.get("kwargs") or {}), dict(item.get("meta") or {})
         _check_gx_config(item["type"], kwargs, path, where)
-        name = str(meta.get("check_name") or derive_check_name(item["type"], kwargs))
+        name = str(meta.get("check_name") or derive_check_name(item["type"], kwargs, stems))
         where = f"expectation #{i} ({name})"
         spec = ExpectationSpec(
             check_name=name,

@@ -48,11 +48,11 @@ def test_parse_contract_and_find_deliveries(tmp_path):
         (GOOD.replace("{delivery_date}", "x"), "must contain {delivery_date}"),
         (GOOD.replace("primary_key: [id]", "primary_key: [nope]"), "undeclared columns"),
         (GOOD.replace("severity: error", "severity: loud"), "freshness.severity"),
-        (GOOD.replace("  n: {type: integer}\n", "  n: {}\n"), "column 'n' needs at least a 'type'"),
+        (GOOD.replace("  n: {type: integer}\n", "  n: {}\n"), "required key 'type' in columns.n"),
         ("name: things\npath_pattern: 'x/{delivery_date}'\n", "missing required key 'columns'"),
-        (GOOD + "quarantine: {max_share: 1.5}\n", "quarantine.max_share must be a share"),
-        (GOOD + "quarantine: {max_share: lots}\n", "quarantine.max_share must be a share"),
-        (GOOD + "quarantine: [0.1]\n", "quarantine.max_share must be a share"),
+        (GOOD + "quarantine: {max_share: 1.5}\n", "max_share: Input should be less than 1"),
+        (GOOD + "quarantine: {max_share: lots}\n", "max_share: Input should be a valid number"),
+        (GOOD + "quarantine: [0.1]\n", "quarantine: must be a mapping of keys to values"),
     ],
 )
 def test_bad_contracts_name_the_file_and_the_problem(tmp_path, text, problem):

@@ -1,9 +1,17 @@
 """Date-format profiling and the diagnosis of a delivery whose format changed."""
 
+import re
+
 import duckdb
 import pytest
 
-from dq_pipelines.declared.formats import diagnose, parse_expression, profile
+from dq_pipelines.declared.formats import (
+    UnknownFormat,
+    date_format,
+    diagnose,
+    parse_expression,
+    profile,
+)
 
 
 def _profile(values: list[str | None], accepted=("dd/mm/yyyy",)):
@@ -56,3 +64,68 @@ def test_parse_expression_uses_the_first_accepted_format_that_fits(value, format
     sql = f"select {parse_expression('d', formats, 'date')} from (select ? as d)"
     (parsed,) = duckdb.connect().execute(sql, [value]).fetchone()
     assert (str(parsed) if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "pattern", "expected"),
+    [
+        ("2026/12/25", "%Y/%m/%d", "2026-12-25"),
+        ("2026/1/5", "%Y/%m/%d", "2026-01-05"),
+        ("Jan 1 2000", "%b %d %Y", "2000-01-01"),
+        ("Dec 25 2026", "%b %d %Y", "2026-12-25"),
+        ("25.12.26", "%d.%m.%y", "2026-12-25"),
+        ("it's 2026-12-25", "it's %Y-%m-%d", "2026-12-25"),  # a quote in the pattern
+        ("{2026-12-25}", "{%Y-%m-%d}", "2026-12-25"),  # braces too
+        ("2026-12-25", "%Y/%m/%d", None),
+        ("99/12/25", "%Y/%m/%d", None),  # %Y is four digits
+        ("2026/13/25", "%Y/%m/%d", None),
+    ],
+)
+def test_strftime_patterns_parse_like_named_formats(value, pattern, expected):
+    sql = f"select {parse_expression('d', (pattern,), 'date')} from (select ? as d)"
+    (parsed,) = duckdb.connect().execute(sql, [value]).fetchone()
+    assert (str(parsed) if parsed else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "problem"),
+    [
+        ("yyyy/mm/dd", "unknown format 'yyyy/mm/dd'"),
+        ("%Y/%Q/%d", "%Q in '%Y/%Q/%d' is not a supported directive"),
+        ("%Y-%m-%d %z", "%z in"),
+        ("%m/%d", "has no year"),
+        ("%Y-%m-%d %", "lone %"),
+    ],
+)
+def test_patterns_duckdb_cannot_use_are_refused(pattern, problem):
+    with pytest.raises(UnknownFormat, match=re.escape(problem)):
+        date_format(pattern)
+
+
+def test_a_declared_pattern_is_profiled_and_diagnosed_like_a_named_format():
+    accepted = ("%Y/%m/%d",)
+    good = _profile(["2026/12/25", "2026/01/02", None], accepted)
+    assert good.matches["%Y/%m/%d"] == 2 and good.accepted_matches == 2
+    assert diagnose(good, "x", accepted, 0.99, 0).passed
+    drifted = _profile(["Dec 25 2026", "Jan 2 2026"], ("%Y/%m/%d", "%b %d %Y"))
+    assert drifted.matches["%b %d %Y"] == 2
+    switched = _profile(["25/12/2026", "02/01/2026"], accepted)
+    result = diagnose(switched, "x", accepted, 0.99, 3)
+    assert not result.passed and result.dominant == "dd/mm/yyyy"
+    assert result.message == (
+        "x: 100% of values look like dd/mm/yyyy dates; contract says %Y/%m/%d "
+        "(previous 3 deliveries matched)"
+    )
+    custom = diagnose(good, "x", ("%Y/%m/%d",), 0.99, 0)
+    assert custom.dominant == "%Y/%m/%d" and custom.dominant_share == 2 / 2
+
+
+def test_no_recognisable_format_is_said_plainly_with_no_dominant_format():
+    found = _profile(["soon", "last tuesday", "n/a"])
+    result = diagnose(found, "x", ("dd/mm/yyyy",), 0.99, 5)
+    assert not result.passed
+    assert (result.dominant, result.dominant_share) == (None, 0.0)
+    assert result.message == (
+        "x: no value is in a date format we know; contract says dd/mm/yyyy "
+        "(previous 5 deliveries matched)"
+    )

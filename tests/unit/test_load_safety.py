@@ -91,7 +91,8 @@ def test_a_contract_type_cannot_carry_sql(tmp_path):
     contract = dirs[0] / "labels.yaml"
     text = contract.read_text().replace("\ncolumns:\n", "\ncolumns:\n  x: {type: 'int); drop'}\n")
     contract.write_text(text)
-    with pytest.raises(DefinitionFileError, match=r"labels\.yaml: column 'x': .* is not a type"):
+    refused = r"labels\.yaml: columns\.x\.type: .* is not a column type"
+    with pytest.raises(DefinitionFileError, match=refused):
         _build(dirs)
 
 
