@@ -17,17 +17,10 @@ import pandas as pd
 from dq_pipelines.checks.contract_rows import row_outcome
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.checks.masking import mask
-from dq_pipelines.declared.contract_checks import (
-    AUDIT,
-    NOT_NULL,
-    TYPE,
-    UNIQUE,
-    ContractCheck,
-    contract_checks,
-)
+from dq_pipelines.declared.contract_checks import AUDIT, ROW_LEVEL, ContractCheck, contract_checks
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
 from dq_pipelines.declared.formats import Diagnosis, diagnose, profile
-from dq_pipelines.declared.typed_columns import delivered_sql
+from dq_pipelines.declared.typed_columns import delivered_sql, missing_sql
 from dq_pipelines.storage.identifiers import quote_identifier
 from dq_pipelines.storage.ops_tables import FORMAT_PROFILES, NOW, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -47,7 +40,11 @@ def format_outcome(
         f"select max(_delivery_date), max(_load_id) from {table}"
     ).fetchall()
     # Profiled on the delivered text: the typed column holds only what parsed.
-    text = f"(select {delivered_sql(column.name)} as {quote_identifier(column.name)} from {table})"
+    delivered = delivered_sql(column.name)
+    text = (
+        f"(select case when {missing_sql(column, delivered)} then null else {delivered} end "
+        f"as {quote_identifier(column.name)} from {table})"
+    )  # missing markers (`null_values`) are not values in another format
     found = profile(conn, text, column.name, column.formats)
     ((previous,),) = conn.execute(
         "select count(distinct delivery_date) from dq_format_profiles "
@@ -138,10 +135,7 @@ AuditComputation = Callable[
 AUDIT_COMPUTATIONS: dict[str, AuditComputation] = {
     "format": format_outcome,
     "age": age_outcome,
-    NOT_NULL: row_outcome,
-    UNIQUE: row_outcome,
-    TYPE: row_outcome,
-}
+} | dict.fromkeys(ROW_LEVEL, row_outcome)
 
 
 def delivery_outcomes(

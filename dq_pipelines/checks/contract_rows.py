@@ -1,4 +1,5 @@
-"""The row-level checks a contract implies (required, primary key, type), computed in DuckDB.
+"""The row-level checks a contract implies (required, primary key, type, values, min/max,
+pattern), computed in DuckDB.
 
 Each is one SQL condition true for the rows it fails, so the audit counts them and the
 publication quarantines exactly those rows (wap/decide.py), as it does for a suite's row-level
@@ -10,17 +11,19 @@ shows the value as delivered.
 import duckdb
 
 from dq_pipelines.checks.gx_runner import SAMPLE_SIZE, CheckOutcome, json_safe
-from dq_pipelines.checks.row_conditions import duplicated
+from dq_pipelines.checks.row_conditions import duplicated, matches, sql_literal
 from dq_pipelines.declared.contract_checks import (
     AUDIT,
+    IN_SET,
     NOT_NULL,
+    PATTERN,
     ROW_LEVEL,
     TYPE,
     UNIQUE,
     ContractCheck,
     contract_checks,
 )
-from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
 from dq_pipelines.declared.typed_columns import delivered_sql, missing_sql
 from dq_pipelines.storage.identifiers import quote_identifier
 
@@ -30,12 +33,27 @@ def row_condition(contract: SourceContract, check: ContractCheck, table: str) ->
     if check.kind == UNIQUE:
         return duplicated(list(contract.primary_key), table)
     column = check.column
-    if column is None or check.kind not in (NOT_NULL, TYPE):
+    if column is None or check.kind not in ROW_LEVEL:
         raise ValueError(f"{check.name} is not a row-level column check")
     missing = missing_sql(column, delivered_sql(column.name))
+    typed = quote_identifier(column.name)
     if check.kind == NOT_NULL:
         return missing
-    return f"(not {missing} and {quote_identifier(column.name)} is null)"
+    if check.kind == TYPE:
+        return f"(not {missing} and {typed} is null)"
+    # The others judge the typed value, as a suite expectation would; missing is not judged.
+    return f"({typed} is not null and ({_fails(column, typed, check.kind)}))"
+
+
+def _fails(column: ColumnSpec, typed: str, kind: str) -> str:
+    if kind == IN_SET:
+        return f"{typed} not in ({', '.join(sql_literal(v) for v in column.values or ())})"
+    if kind == PATTERN:
+        return f"not {matches(typed, column.pattern or '')}"
+    outside = [f"{typed} < {sql_literal(column.min)}"] * (column.min is not None) + [
+        f"{typed} > {sql_literal(column.max)}"
+    ] * (column.max is not None)
+    return " or ".join(outside)
 
 
 def row_conditions(contract: SourceContract, table: str) -> dict[str, str]:

@@ -61,14 +61,14 @@ def _lengths(c: str, kw: Mapping[str, Any]) -> str:
     return _between(f"length({c})", kw)
 
 
-def _matches(c: str, regex: str) -> str:
+def matches(c: str, regex: str) -> str:
     """`c` matches a suite regex, as Python's re.search would (RE2 runs it: linear time)."""
     return f"regexp_matches({c}, {sql_literal(to_re2(regex))})"
 
 
 def _matches_list(c: str, kw: Mapping[str, Any]) -> str:
     joiner = " and " if kw.get("match_on", "any") == "all" else " or "
-    return "(" + joiner.join(_matches(c, r) for r in kw.get("regex_list") or []) + ")"
+    return "(" + joiner.join(matches(c, r) for r in kw.get("regex_list") or []) + ")"
 
 
 def duplicated(columns: list[str], table: str) -> str:
@@ -91,8 +91,8 @@ _CONDITIONS: dict[str, Callable[[str, Mapping[str, Any], str], str]] = {
     ),
     "expect_column_values_to_not_be_in_set": (lambda c, kw, t: _in(c, kw.get("value_set") or [])),
     "expect_column_values_to_be_unique": lambda c, kw, t: duplicated([kw["column"]], t),
-    "expect_column_values_to_match_regex": lambda c, kw, t: f"not {_matches(c, kw['regex'])}",
-    "expect_column_values_to_not_match_regex": lambda c, kw, t: _matches(c, kw["regex"]),
+    "expect_column_values_to_match_regex": lambda c, kw, t: f"not {matches(c, kw['regex'])}",
+    "expect_column_values_to_not_match_regex": lambda c, kw, t: matches(c, kw["regex"]),
     "expect_column_values_to_match_regex_list": (lambda c, kw, t: f"not {_matches_list(c, kw)}"),
     "expect_column_values_to_not_match_regex_list": (
         lambda c, kw, t: _matches_list(c, kw | {"match_on": "any"})

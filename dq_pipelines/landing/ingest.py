@@ -266,14 +266,21 @@ def _stage_rows(
         run_id,
         f"""with delivered as (
                 select {read}, m.name[2] as _source_file
-                from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?)
-                    as r
+                from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?,
+                              encoding = ?) as r
                 join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]
             )
             select {typed}, ?::date as _delivery_date, _source_file, ?::varchar as _load_id,
                    {delivered_struct_sql(contract)} as {DELIVERED}
             from delivered""",
-        [[n[0] for n in names], contract.delimiter, names, delivery_date, load_id],
+        [
+            [n[0] for n in names],
+            contract.delimiter,
+            contract.encoding,
+            names,
+            delivery_date,
+            load_id,
+        ],
         run_is_over,
     )
 

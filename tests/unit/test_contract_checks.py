@@ -23,9 +23,10 @@ path_pattern: "things/{delivery_date}/things*.csv"
 primary_key: [id]
 freshness: {max_delivery_lag_days: 2, severity: error}
 columns:
-  id: {type: varchar, required: true}
-  born: {type: date, formats: [yyyy-mm-dd]}
+  id: {type: varchar, required: true, pattern: "^[a-z]+$"}
+  born: {type: date, formats: [yyyy-mm-dd], min: 1900-01-01}
   seen: {type: date, formats: [dd/mm/yyyy], max_age_days: 7}
+  Size (cm): {type: integer, values: [1, 2, 3], max: 3, severity: warn}
 """
 
 
@@ -44,10 +45,16 @@ def test_a_contract_implies_its_checks_named_from_its_columns(tmp_path):
         ("id__unique", "ERROR", AUDIT),  # primary_key: [id]
         ("born__type", "ERROR", AUDIT),  # a declared type other than text
         ("seen__type", "ERROR", AUDIT),
+        ("size_cm__type", "WARN", AUDIT),  # the column's severity; named by its stem
+        ("size_cm__in_set", "WARN", AUDIT),  # values
+        ("born__between", "ERROR", AUDIT),  # min
+        ("size_cm__between", "WARN", AUDIT),  # max
+        ("id__match_regex", "ERROR", AUDIT),  # pattern
     ]
     assert {c.asset for c in checks} == {"raw_things"}
     assert [c.column.name for c in checks if c.runs == AUDIT] == [
-        "born", "seen", "seen", "id", "id", "born", "seen"
+        "born", "seen", "seen", "id", "id", "born", "seen", "Size (cm)", "Size (cm)", "born",
+        "Size (cm)", "id",
     ]  # fmt: skip
 
 
@@ -56,12 +63,14 @@ def test_the_schema_change_check_is_named_as_dagster_builds_it():
     assert {k.name for k in built.check_keys} == {schema_change_check_name()}
 
 
-def test_every_kind_has_its_computation_and_nothing_else_does():
+def test_every_kind_has_its_computation_and_nothing_else_does(tmp_path):
+    path = tmp_path / "things.yaml"
+    path.write_text(CONTRACT)  # declares the keys the project's contracts do not use
+    contracts = [*load_project().contracts.values(), parse_contract(path)]
     kinds = {
-        runs: {c.kind for p in [load_project()] for s in p.contracts.values()
-               for c in contract_checks(s) if c.runs == runs}
+        runs: {c.kind for s in contracts for c in contract_checks(s) if c.runs == runs}
         for runs in (AUDIT, DAGSTER)
-    }  # fmt: skip
+    }
     assert kinds[AUDIT] == set(AUDIT_COMPUTATIONS)
     assert kinds[AUDIT] >= ROW_LEVEL
     assert kinds[DAGSTER] == set(DAGSTER_BUILDERS)

@@ -135,3 +135,55 @@ def test_the_sample_of_delivered_text_is_masked_when_the_column_is_sensitive(sta
     result = to_check_result(contract.raw_table, outcome, sensitive=frozenset({"speed"}))
     assert result.metadata["unexpected_sample"].value == ["2***(7)"]
     assert "2.0 m/s" not in str(result.metadata)
+
+
+AWKWARD = """
+name: awkward
+path_pattern: "awkward/{delivery_date}/awkward*.csv"
+primary_key: [Sample ID]
+null_values: ["", "NA"]
+quarantine: {max_share: 0.9}
+columns:
+  Sample ID: {type: varchar, required: true}
+  Body Length (mm): {type: double, min: 0, max: 100}
+  Kind: {type: varchar, values: [a, b], null_values: ["-"]}
+  Code: {type: varchar, pattern: "^[A-Z]{2}$", severity: warn}
+  Taken: {type: date, formats: ["%Y/%m/%d"], required: true}
+"""
+AWKWARD_CSV = """Sample ID,Body Length (mm),Kind,Code,Taken
+s1,10.5,a,AB,2026/01/02
+s2,NA,-,AB,NA
+s3,150,c,abc,2026/01/03
+s4,12 mm,b,CD,2026/13/40
+"""
+
+
+def test_missing_markers_values_bounds_and_patterns_on_awkward_column_names(tmp_path):
+    """`NA` and `-` are missing, not values: a not-null check fails on them, a type check
+    does not; values/min/max/pattern become checks named by each column's stem."""
+    (tmp_path / "awkward.yaml").write_text(AWKWARD)
+    contract = parse_contract(tmp_path / "awkward.yaml")
+    delivered = tmp_path / "awkward.csv"
+    delivered.write_text(AWKWARD_CSV)
+    archived = ArchivedFile("awkward", "h2", "awkward.csv", delivered, delivered.stat().st_size)
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+    with warehouse.connect() as conn:
+        table = _stage_rows(conn, contract, date(2026, 1, 7), (archived,), "L1", "run-1", None)
+        outcomes = {o.check_name: o for o in delivery_outcomes(conn, contract, table.sql, False)}
+        typed = conn.execute(
+            f'select "Body Length (mm)", "Kind", "Taken" from {table.sql} order by rowid'
+        ).fetchall()
+    assert typed[1] == (None, None, None)  # NA, - and NA: missing
+    assert typed[0] == (10.5, "a", date(2026, 1, 2))  # a strftime pattern
+    failing = {name: o.unexpected_sample for name, o in outcomes.items() if not o.passed}
+    assert failing == {
+        "body_length_mm__type": ["12 mm"],
+        "body_length_mm__between": ["150"],  # NA is missing, not judged
+        "kind__in_set": ["c"],
+        "code__match_regex": ["abc"],
+        "taken__not_null": ["NA"],
+        "taken__type": ["2026/13/40"],
+        "taken__format": [],  # the diagnosis: 2 of 3 values in the declared pattern
+    }
+    assert outcomes["code__match_regex"].severity == "WARN"
+    assert "'Body Length (mm)'" in outcomes["body_length_mm__type"].description
