@@ -54,15 +54,16 @@ def test_demo_reports_each_delivery(project_env, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "--products", "300"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "== clean delivery 2026-11-26" in out and "checks: 38 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-26" in out and "checks: 56 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     dirty = out.split("== slightly dirty delivery 2026-11-27")[1].split("== faulty")[0]
-    assert "PARTIAL stg_catalog: 298 of 300 rows published, 2 quarantined" in dirty
+    assert "PARTIAL raw_catalog: 299 of 300 rows published, 1 quarantined" in dirty  # title
+    assert "PARTIAL stg_catalog: 298 of 299 rows published, 1 quarantined" in dirty
     assert "training: RAN -> model" in dirty
     assert "== faulty delivery 2026-11-28" in out
-    assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
+    assert "FAILED raw_catalog.updated_at__type [ERROR, blocking]" in out  # held at raw
     assert "training: BLOCKED" in out
-    assert "alerts: 8 stored -> dq_alerts table (Slack not configured)" in out
+    assert "alerts: 6 stored -> dq_alerts table (Slack not configured)" in out
 
 
 @pytest.mark.slow
