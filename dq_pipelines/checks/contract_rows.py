@@ -50,9 +50,11 @@ def _fails(column: ColumnSpec, typed: str, kind: str) -> str:
         return f"{typed} not in ({', '.join(sql_literal(v) for v in column.values or ())})"
     if kind == PATTERN:
         return f"not {matches(typed, column.pattern or '')}"
-    outside = [f"{typed} < {sql_literal(column.min)}"] * (column.min is not None) + [
-        f"{typed} > {sql_literal(column.max)}"
-    ] * (column.max is not None)
+    outside = []  # min/max: inclusive bounds
+    if column.min is not None:
+        outside.append(f"{typed} < {sql_literal(column.min)}")
+    if column.max is not None:
+        outside.append(f"{typed} > {sql_literal(column.max)}")
     return " or ".join(outside)
 
 
@@ -79,8 +81,9 @@ def row_outcome(
     table: str,
     record: bool,
 ) -> CheckOutcome:
-    """Count the rows the check fails, with a sample of their delivered text (nothing to
-    record). A condition DuckDB cannot evaluate fails the check with its error, in words."""
+    """Count the rows the check fails, with a sample of their delivered text (a not-null
+    check samples the missing markers it found, e.g. `NA`; nothing to record). A condition
+    DuckDB cannot evaluate fails the check with its error, in words."""
     names, shown = _shown(contract, check)
     kwargs = {"column": names[0]} if len(names) == 1 else {"column_list": names}
     details = {"contract": contract.path.name, "contract_check": check.kind, "kwargs": kwargs}
@@ -90,7 +93,8 @@ def row_outcome(
             f"select count(*), count(*) filter (where {condition}) from {table}"
         ).fetchall()
         sample = conn.execute(
-            f"select distinct {shown} from {table} where {condition} limit {SAMPLE_SIZE}"
+            f"select distinct {shown} from {table} "
+            f"where {condition} and {shown} is not null limit {SAMPLE_SIZE}"
         ).fetchall()
     except duckdb.Error as e:
         error = str(e).strip().splitlines()[0]
