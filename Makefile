@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine with Python 3.11+:
 #   make demo   creates .venv, installs, runs a clean, a slightly dirty and a faulty delivery
-#               through the pipeline
+#               through the pipeline, in demo/ (its own landing, warehouse and Dagster
+#               instance, emptied at each start: the same result every time)
 #   make test   creates .venv, installs, runs ruff and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -23,8 +24,8 @@ $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
 	cp dq_pipelines/instance_dagster.yaml $@
 
-demo: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dq-pipelines demo
+demo: install
+	$(BIN)/dq-pipelines demo --dir demo
 
 lint: install
 	$(BIN)/ruff check .
@@ -49,4 +50,4 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:
-	rm -rf data .dagster_home
+	rm -rf data .dagster_home demo

@@ -94,6 +94,7 @@ class AlertOutbox:
         self.log = log
         self.budget = budget
         self.unavailable: str | None = None  # why the channel is skipped for the rest of the tick
+        self._told_not_configured = False
         self._connection = HeldConnection(warehouse)
 
     @contextmanager
@@ -165,14 +166,23 @@ class AlertOutbox:
         if not self._claim(alert, group, group_id, status, text, blocks):
             return "duplicate"
         if status == "stored":
-            self.log.warning(
-                f"{self.channel.why_not_configured()}; alert kept in dq_alerts:\n{text}"
-            )
+            self._say_not_configured()
+            self.log.debug(f"alert {alert.alert_id} kept in dq_alerts:\n{text}")
         if status != "sending":
             return status
         outcome = self._post(alert.alert_id, text, blocks, group)
         self._record(alert.alert_id, group_id, outcome)
         return outcome.status
+
+    def _say_not_configured(self) -> None:
+        """Once per tick: a tick storing 10 alerts would otherwise print 10 warnings (and,
+        with the bodies, ~110 lines); each body is logged at debug level."""
+        if not self._told_not_configured:
+            self.log.warning(
+                f"{self.channel.why_not_configured()}; alerts are kept in dq_alerts "
+                "(status 'stored'), not posted"
+            )
+            self._told_not_configured = True
 
     def _claim(
         self,

@@ -166,12 +166,40 @@ def acceptance_outcome(
         description=(
             f"{source} delivery {row['delivery_date'].date()} {row['status']}"
             + (f": {row['reason']}" if row["reason"] else "")
+            + _columns_note(warehouse, source, row["status"])
             if row is not None
             else "no delivery recorded"
         ),
         observed_value=row["status"] if row is not None else None,
         details={"files": list(row["files"]) if row is not None else []},
     )
+
+
+def _columns_note(warehouse: DuckDBWarehouse, source: str, status: str) -> str:
+    """The latest load's columns against the last accepted load's, when it or the attempt
+    before it was rejected: Dagster's column_schema_change compares with the previous
+    materialization, rejected or not, and says nothing useful then."""
+    loads = warehouse.query(
+        "select any_value(status) as status, any_value(delivery_date) as day, "
+        "any_value(columns) as columns "
+        "from dq_loads where source = ? group by load_id order by max(started_at) desc",
+        [source],
+    )
+    statuses = list(loads["status"])
+    accepted = [i for i, s in enumerate(statuses) if s in ("loaded", "held", "replaced")]
+    earlier = [i for i in accepted if i > 0]
+    if not earlier or statuses[0] != status or "rejected" not in statuses[:2]:
+        return ""
+    latest, before = loads.iloc[0], loads.iloc[earlier[0]]
+    was, now, day = list(before["columns"]), list(latest["columns"]), before["day"].date()
+    if not now:
+        return f" (its header could not be read; the last accepted delivery, {day}, had: " + (
+            f"{', '.join(was)})"
+        )
+    missing, new = [c for c in was if c not in now], [c for c in now if c not in was]
+    if not (missing or new):
+        return f" (same columns as the last accepted delivery, {day})"
+    return f" (against the last accepted delivery, {day}: missing {missing}, new {new})"
 
 
 def freshness_outcome(

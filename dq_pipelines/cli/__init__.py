@@ -1,39 +1,19 @@
-"""`dq-pipelines <verb>`: what people do outside the Dagster UI."""
+"""`dq-pipelines <verb>`: what people do outside the Dagster UI.
 
-import os
+Arguments are checked before Dagster or Great Expectations is imported (seconds of imports), so
+a wrong source or date is refused at once; each verb imports what it runs inside its body.
+"""
+
+from datetime import datetime
 from pathlib import Path
 
 import click
 
-from dq_pipelines.cli.sample_data import SOURCES
+from dq_pipelines.cli.arguments import DATE, SAMPLE_SOURCES, SOURCE, source_names
 from dq_pipelines.layout import PROJECT_ROOT
 
-DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 INSTANCE_CONFIG = Path(__file__).parents[1] / "instance_dagster.yaml"
-
-
-def ensure_dagster_home() -> Path:
-    """DAGSTER_HOME as set, else the project's git-ignored .dagster_home; a new one gets
-    instance_dagster.yaml (telemetry off, the duckdb pool limited to one step at a time)."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_CONFIG.read_text())
-    return home
-
-
-def reap_before_launch(instance, resources: dict) -> None:
-    """No daemon watches runs executed here: a run killed earlier would hold the duckdb pool
-    slot and block this one forever, so dead runs are failed and cleaned up first."""
-    import dagster as dg
-
-    from dq_pipelines.runs.dead_runs import clean_up
-
-    with dg.build_resources({"duckdb": resources["duckdb"]}) as built:
-        cleaned = clean_up(instance, built.duckdb)
-    if cleaned.reaped or cleaned.dropped:
-        click.echo(f"before launching: {cleaned.summary()}", err=True)
+DEMO_DIR = PROJECT_ROOT / "demo"
 
 
 def _progress(source: str, done: int, total: int) -> None:
@@ -65,6 +45,11 @@ def share_fault_options(command):
     return command
 
 
+def _existing_delivery(landing: Path, day: str) -> list[str]:
+    """The sample sources that already have files for `day` in the landing folder."""
+    return [s for s in SAMPLE_SOURCES if any((landing / s / day).glob("*"))]
+
+
 @main.command()
 @click.option(
     "--landing",
@@ -72,13 +57,7 @@ def share_fault_options(command):
     default=None,
     help="Landing folder (default: $DQ_LANDING_DIR or data/landing).",
 )
-@click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    required=True,
-    help="Delivery date, YYYY-MM-DD.",
-)
+@click.option("--date", "day", type=DATE, required=True, help="Delivery date, YYYY-MM-DD.")
 @click.option("--products", type=click.IntRange(min=1), default=3000, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @share_fault_options
@@ -87,86 +66,123 @@ def share_fault_options(command):
     "--late",
     "late",
     multiple=True,
-    type=click.Choice(SOURCES),
+    type=click.Choice(SAMPLE_SOURCES),
     help="Leave this source's file out (a late delivery). Repeatable.",
 )
-def generate(landing, day, products, seed, epoch_dates, late, **shares: float) -> None:  # fmt: skip
+@click.option("--force", is_flag=True, help="Overwrite (or, with --late, delete) a delivery.")
+def generate(landing, day, products, seed, epoch_dates, late, force, **shares: float) -> None:
     """Write one delivery of sample data (catalog, labels, feedback), with optional faults."""
     from dq_pipelines.cli.sample_data import Faults, generate_delivery
     from dq_pipelines.settings import resolved
 
+    landing = landing or Path(resolved("DQ_LANDING_DIR"))
+    existing = _existing_delivery(landing, f"{day:%Y-%m-%d}")
+    if existing and not force:
+        raise click.UsageError(
+            f"a delivery of {day:%Y-%m-%d} is already in {landing} ({', '.join(existing)}); "
+            "pass --force to overwrite it (and, with --late, delete a late source's file)"
+        )
     faults = Faults(**shares, epoch_dates=epoch_dates, late_sources=tuple(late))
     report = generate_delivery(
-        landing or Path(resolved("DQ_LANDING_DIR")), day.date(), n_products=products, seed=seed,
-        faults=faults, progress=_progress,
-    )  # fmt: skip
+        landing, day.date(), n_products=products, seed=seed, faults=faults, progress=_progress
+    )
     for source, path in report.files.items():
         click.echo(f"{source}: {report.rows[source]:,} rows -> {path}")
     for source in report.skipped:
         click.echo(f"{source}: not delivered (late)")
+    click.echo(f"next: dq-pipelines ingest --date {day:%Y-%m-%d}")
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=SOURCE)
+@click.option("--date", "day", type=DATE, default=None, help="Delivery date (default: newest).")
+def ingest(sources: tuple[str, ...], day: datetime | None) -> None:
+    """Load SOURCES' deliveries (default: every source) into their raw and staging tables,
+    with their checks; exits 1 if nothing was loaded or a blocking check failed."""
+    from dq_pipelines.cli.launch import NothingToDo, ingest_plan, launch
+    from dq_pipelines.declared.project import load_project
+    from dq_pipelines.settings import resolved
+
+    landing = Path(resolved("DQ_LANDING_DIR") or "")
+    plan, skipped = ingest_plan(
+        load_project(), landing, sources or tuple(source_names()), day.date() if day else None
+    )
+    for reason in skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    if plan is None:
+        raise NothingToDo("nothing to ingest")
+    _report(launch(plan, click.echo))
+
+
+@main.command()
+@click.argument("source", type=SOURCE)
+@click.option("--date", "day", type=DATE, required=True, help="Delivery date to replay.")
+def replay(source: str, day: datetime) -> None:
+    """Re-ingest SOURCE's archived delivery (after a contract fix) and rebuild what it feeds."""
+    from dq_pipelines.cli.launch import launch, replay_plan
+    from dq_pipelines.declared.project import load_project
+    from dq_pipelines.settings import resolved
+
+    warehouse = Path(resolved("DQ_DUCKDB_PATH") or "")
+    plan = replay_plan(load_project(), warehouse, source, day.date())
+    _report(launch(plan, click.echo))
+
+
+def _report(outcome) -> None:
+    """Print a run's summary; exit 1 if it failed or did nothing, saying so."""
+    import dagster as dg
+
+    from dq_pipelines.cli.launch import NothingToDo
+    from dq_pipelines.cli.summary import describe
+    from dq_pipelines.defs.resources import build_resources
+
+    with dg.build_resources({"duckdb": build_resources()["duckdb"]}) as built:
+        for line in describe(outcome, built.duckdb):
+            click.echo(line)
+    if outcome.did_nothing:
+        raise NothingToDo("nothing was loaded (see above)")
+    if not outcome.success:
+        raise SystemExit(1)
+
+
+@main.command()
+def status() -> None:
+    """Per source: its latest load, its publication and the checks failing in its latest run."""
+    import dagster as dg
+
+    from dq_pipelines.cli.launch import ensure_dagster_home
+    from dq_pipelines.cli.status import status_lines
+    from dq_pipelines.declared.project import load_project
+    from dq_pipelines.settings import resolved
+
+    ensure_dagster_home()
+    with dg.DagsterInstance.get() as instance:
+        lines = status_lines(load_project(), Path(resolved("DQ_DUCKDB_PATH") or ""), instance)
+    for line in lines:
+        click.echo(line)
 
 
 @main.command()
 @click.option("--products", type=click.IntRange(min=100), default=3000, show_default=True)
-def demo(products: int) -> None:
-    """Run a clean, a slightly dirty and a faulty delivery through the pipeline; report each."""
-    home = ensure_dagster_home()
-    import dagster as dg
-
-    from dq_pipelines.cli.demo import run_demo
-    from dq_pipelines.definitions import defs as load_defs
-    from dq_pipelines.defs.resources import build_resources
-
-    with dg.DagsterInstance.get() as instance:
-        resources = build_resources()
-        reap_before_launch(instance, resources)
-        run_demo(load_defs(), instance, resources, products, click.echo)
-    click.echo("")
-    click.echo(f"Dagster run history: DAGSTER_HOME={home}")
-    click.echo("Open the UI:          make ui   (dagster dev -w workspace.yaml)")
-    click.echo("Alerts table:         dq_alerts in the DuckDB warehouse")
-
-
-@main.command()
-@click.argument("source")
 @click.option(
-    "--date",
-    "day",
-    type=click.DateTime(["%Y-%m-%d"]),
-    required=True,
-    help="Delivery date to replay, YYYY-MM-DD.",
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEMO_DIR,
+    help="The demo's own folder, emptied at each start.",
+    show_default=True,
 )
-def replay(source: str, day) -> None:
-    """Re-ingest SOURCE's archived delivery (after a contract fix) and rebuild what it feeds."""
-    ensure_dagster_home()
+@click.option("--verbose", is_flag=True, help="Also print every alert's text.")
+def demo(products: int, folder: Path, verbose: bool) -> None:
+    """Run a clean, a slightly dirty and a faulty delivery through the pipeline; report each."""
     import dagster as dg
 
-    from dq_pipelines.cli.demo import QUIET, describe, summarize
-    from dq_pipelines.declared.project import load_project
+    from dq_pipelines.cli.demo import demo_folder, run_demo
     from dq_pipelines.definitions import defs as load_defs
     from dq_pipelines.defs.resources import build_resources
 
-    contracts = load_project().contracts
-    if source not in contracts:
-        raise click.BadParameter(
-            f"unknown source; known: {', '.join(contracts)}", param_hint="SOURCE"
-        )
-    raw = contracts[source].raw_table
-    job = dg.define_asset_job(
-        f"replay_{source}", selection=dg.AssetSelection.assets(raw).downstream()
-    )
-    defs = dg.Definitions.merge(load_defs(), dg.Definitions(jobs=[job]))
-    config = QUIET | {
-        "ops": {raw: {"config": {"delivery_date": f"{day:%Y-%m-%d}", "replay": True}}}
-    }
-    with dg.DagsterInstance.get() as instance:
-        reap_before_launch(instance, build_resources())
-        result = defs.resolve_job_def(job.name).execute_in_process(
-            instance=instance, run_config=config, raise_on_error=False
-        )
-    with dg.build_resources({"duckdb": build_resources()["duckdb"]}) as resolved:
-        for line in describe(
-            summarize(result, f"replay of {source} {day:%Y-%m-%d}"), resolved.duckdb
-        ):
-            click.echo(line)
-    raise SystemExit(0 if result.success else 1)
+    with demo_folder(folder.resolve(), click.echo) as places, dg.DagsterInstance.get() as instance:
+        run_demo(load_defs(), instance, build_resources(), products, click.echo, verbose)
+    click.echo("")
+    click.echo("To look around in the UI, with the demo's instance and warehouse:")
+    click.echo("  " + " ".join(f"{k}={v}" for k, v in places.items()) + " make ui")

@@ -1,20 +1,29 @@
 """The demo: a clean, a slightly dirty and a faulty delivery through the real definitions.
 
 The slightly dirty one shows quarantine (a few bad rows kept out, the rest trains); the faulty
-one shows a held delivery, format-drift diagnosis, blocked training and alerts.
+one shows a held delivery, format-drift diagnosis, blocked training and alerts. It runs in a
+folder of its own (landing, archive, warehouse, artifacts and Dagster instance), emptied at each
+start, so every run of it gives the same result whatever else was delivered or run before.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import click
 import dagster as dg
 
-from dq_pipelines.checks.dagster_results import blocks
+from dq_pipelines.cli.launch import INSTANCE_CONFIG, QUIET, RunPlan, execute
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
-from dq_pipelines.declared.project import MODEL_ASSET, load_project
+from dq_pipelines.cli.summary import RunOutcome, describe
+from dq_pipelines.declared.project import load_project
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
+
+__all__ = ["CLEAN_DAY", "QUIET", "demo_folder", "run_demo"]
 
 CLEAN_DAY = date(2026, 11, 26)
 DIRTY_DAY = date(2026, 11, 27)
@@ -22,49 +31,53 @@ FAULTY_DAY = date(2026, 11, 28)
 # Within the catalog contract's quarantine.max_share (1%): quarantined, not blocking.
 SLIGHTLY_DIRTY = Faults(unknown_categories=0.004, null_titles=0.003)
 PIPELINE_JOB = "full_pipeline_job"
-# The demo prints its own summary; Dagster's step logs stay in the run history for the UI.
-QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 ALERT_SENSOR = "alert_on_failed_checks"
+# What the demo keeps in its folder, by the variable that points there.
+DEMO_PLACES = {
+    "DQ_LANDING_DIR": "landing",
+    "DQ_ARCHIVE_DIR": "archive",
+    "DQ_DUCKDB_PATH": "warehouse.duckdb",
+    "DQ_ARTIFACTS_DIR": "artifacts",
+    "DAGSTER_HOME": "dagster_home",
+}
+MARKER = ".dq-demo"  # a folder without it is never emptied
 
 
-@dataclass(frozen=True)
-class RunOutcome:
-    label: str
-    run_id: str
-    success: bool
-    checks_passed: list[str]
-    checks_failed: list[tuple[str, str, bool]]  # (asset.check, severity, blocking)
-    diagnoses: list[str]  # what the contract checks (format, acceptance, freshness) found
-    materialized: list[str]
-
-    @property
-    def trained(self) -> bool:
-        return MODEL_ASSET in self.materialized
+@contextmanager
+def demo_folder(folder: Path, echo: Callable[[str], None]) -> Iterator[dict[str, str]]:
+    """Empty `folder` (only if an earlier demo made it) and point the DQ_* paths and
+    DAGSTER_HOME into it while the demo runs; the environment is restored after."""
+    if folder.exists() and any(folder.iterdir()):
+        if not (folder / MARKER).exists():
+            raise click.ClickException(
+                f"{folder} is not empty and was not made by the demo; choose another --dir"
+            )
+        shutil.rmtree(folder)
+        echo(f"clean start: removed the earlier demo run in {folder}")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by `dq-pipelines demo`; emptied by its next run\n")
+    places = {name: str(folder / sub) for name, sub in DEMO_PLACES.items()}
+    Path(places["DAGSTER_HOME"]).mkdir()
+    (Path(places["DAGSTER_HOME"]) / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
+    echo(f"the demo runs in {folder}: its own landing, archive, warehouse and Dagster instance")
+    saved = {name: os.environ.get(name) for name in places}
+    os.environ.update(places)
+    try:
+        yield places
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def run_pipeline(defs: dg.Definitions, instance: dg.DagsterInstance, label: str) -> RunOutcome:
-    result = defs.resolve_job_def(PIPELINE_JOB).execute_in_process(
-        instance=instance, raise_on_error=False, tags={"dq/demo": label}, run_config=QUIET
-    )
-    return summarize(result, label)
-
-
-def summarize(result: dg.ExecuteInProcessResult, label: str) -> RunOutcome:
-    """What a run did: checks passed and failed, assets materialized."""
-    passed, failed, diagnoses = [], [], []
-    contract_checks = {c.name for c in load_project().checks if c.asset.startswith("raw_")}
-    for ev in result.get_asset_check_evaluations():
-        name = f"{ev.asset_key.to_user_string()}.{ev.check_name}"
-        if ev.passed:
-            passed.append(name)
-        else:
-            failed.append((name, ev.severity.value, blocks(ev)))
-            if ev.check_name in contract_checks and "description" in ev.metadata:
-                diagnoses.append(ev.metadata["description"].value)
-    materialized = sorted(
-        {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
-    )
-    return RunOutcome(label, result.run_id, result.success, passed, failed, diagnoses, materialized)
+    plan = RunPlan(
+        label, PIPELINE_JOB, frozenset(load_project().deps), tags={"dq/demo": label},
+        existing_job=True,
+    )  # fmt: skip
+    return execute(defs, instance, plan)
 
 
 def send_alerts(defs: dg.Definitions, instance: dg.DagsterInstance, resources: dict) -> str:
@@ -73,43 +86,46 @@ def send_alerts(defs: dg.Definitions, instance: dg.DagsterInstance, resources: d
     return defs.resolve_sensor_def(ALERT_SENSOR)(context).skip_message
 
 
-def publications(warehouse: DuckDBWarehouse, run_id: str) -> list[str]:
-    """What write-audit-publish did in a run, where it did more than publish everything."""
-    found = warehouse.query(
-        "select asset, status, staged_rows, published_rows, quarantined_rows, reason "
-        "from dq_publications where run_id = ? and status <> 'published' order by asset",
-        [run_id],
+def alert_lines(warehouse: DuckDBWarehouse, outcomes: list[RunOutcome], verbose: bool) -> list[str]:
+    """The demo's alerts, counted once from dq_alerts: per status and destination, and per
+    delivery that raised them; with `verbose`, each alert's text."""
+    labels = {o.run_id: o.label for o in outcomes}
+    alerts = warehouse.query(
+        "select run_id, status, destination, text from dq_alerts "
+        "order by created_at, severity, asset, check_name"
     )
-    return [
-        f"  {p.status.upper()} {p.asset}: {p.published_rows} of {p.staged_rows} rows published, "
-        f"{p.quarantined_rows} quarantined ({p.reason})"
-        for p in found.itertuples()
-    ]
-
-
-def describe(outcome: RunOutcome, warehouse: DuckDBWarehouse) -> list[str]:
-    lines = [
-        f"== {outcome.label} (run {outcome.run_id[:8]}) ==",
-        f"checks: {len(outcome.checks_passed)} passed, {len(outcome.checks_failed)} failed",
-    ]
-    lines += [
-        f"  FAILED {name} [{sev}{', blocking' if blocking else ''}]"
-        for name, sev, blocking in outcome.checks_failed
-    ]
-    lines += [f"  diagnosis: {text}" for text in outcome.diagnoses]
-    lines += publications(warehouse, outcome.run_id)
-    if outcome.trained:
-        metrics = warehouse.query(
-            "select r.model_version, m.metric, m.value from dq_model_registry r "
-            "join dq_model_metrics m using (model_version) where r.run_id = ? and m.label is null",
-            [outcome.run_id],
-        )
-        scores = ", ".join(f"{r.metric}={r.value:.3f}" for r in metrics.itertuples())
-        version = metrics["model_version"].iloc[0] if not metrics.empty else "?"
-        lines.append(f"training: RAN -> model {version} ({scores})")
-    else:
-        lines.append(f"training: BLOCKED (materialized only: {', '.join(outcome.materialized)})")
+    lines = []
+    for (status, destination), rows in alerts.groupby(["status", "destination"], sort=True):
+        per_run = rows.groupby("run_id", sort=False).size()
+        raised = ", ".join(f"{n} from the {labels.get(r, r)}" for r, n in per_run.items())
+        lines.append(f"alerts: {len(rows)} {status} -> {destination} ({raised})")
+    if not lines:
+        lines.append("alerts: none")
+    if verbose:
+        for row in alerts.itertuples():
+            lines.append(f"alert ({labels.get(row.run_id, row.run_id)}):")
+            lines.append("  " + row.text.replace("\n", "\n  "))
     return lines
+
+
+def _deliver_and_run(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    warehouse: DuckDBWarehouse,
+    landing: Path,
+    n_products: int,
+    day: date,
+    kind: str,
+    faults: Faults,
+    echo: Callable[[str], None],
+) -> RunOutcome:
+    generate_delivery(landing, day, n_products=n_products, faults=faults)
+    echo("")
+    echo(f"generated {kind} delivery {day} ({faults}); running the pipeline ...")
+    outcome = run_pipeline(defs, instance, f"{kind} delivery {day}")
+    for line in describe(outcome, warehouse):
+        echo(line)
+    return outcome
 
 
 def run_demo(
@@ -118,40 +134,25 @@ def run_demo(
     resources: dict[str, dg.ConfigurableResource],
     n_products: int,
     echo: Callable[[str], None],
+    verbose: bool = False,
 ) -> tuple[RunOutcome, RunOutcome, RunOutcome]:
     with dg.build_resources({k: resources[k] for k in ("duckdb", "landing")}) as resolved:
         warehouse: DuckDBWarehouse = resolved.duckdb
         landing: Path = resolved.landing.root
-    generate_delivery(landing, CLEAN_DAY, n_products=n_products)
-    echo(f"generated clean delivery {CLEAN_DAY} in {landing}")
-    clean = run_pipeline(defs, instance, f"clean delivery {CLEAN_DAY}")
-    for line in describe(clean, warehouse):
+    faulty_faults = replace(Faults.demo_faulty(), late_sources=("feedback",))
+    runs = [
+        (CLEAN_DAY, "clean", Faults()),
+        (DIRTY_DAY, "slightly dirty", SLIGHTLY_DIRTY),
+        (FAULTY_DAY, "faulty", faulty_faults),
+    ]
+    clean, dirty, faulty = [
+        _deliver_and_run(defs, instance, warehouse, landing, n_products, *run, echo=echo)
+        for run in runs
+    ]
+    echo("")
+    tick = send_alerts(defs, instance, resources)
+    if verbose:
+        echo(f"alert sensor tick: {tick}")
+    for line in alert_lines(warehouse, [clean, dirty, faulty], verbose):
         echo(line)
-
-    generate_delivery(landing, DIRTY_DAY, n_products=n_products, faults=SLIGHTLY_DIRTY)
-    echo(f"generated slightly dirty delivery {DIRTY_DAY}: {SLIGHTLY_DIRTY}")
-    dirty = run_pipeline(defs, instance, f"slightly dirty delivery {DIRTY_DAY}")
-    for line in describe(dirty, warehouse):
-        echo(line)
-
-    faults = replace(Faults.demo_faulty(), late_sources=("feedback",))
-    generate_delivery(landing, FAULTY_DAY, n_products=n_products, faults=faults)
-    echo(f"generated faulty delivery {FAULTY_DAY}: {faults}")
-    faulty = run_pipeline(defs, instance, f"faulty delivery {FAULTY_DAY}")
-    for line in describe(faulty, warehouse):
-        echo(line)
-    echo(f"alert sensor: {send_alerts(defs, instance, resources)}")
-    alerts = warehouse.query(
-        "select status, destination, count(*) as n from dq_alerts where run_id = ? "
-        "group by all order by all",
-        [faulty.run_id],
-    )
-    for row in alerts.itertuples():
-        echo(f"alerts: {row.n} {row.status} -> {row.destination}")
-    first = warehouse.query(
-        "select text from dq_alerts where run_id = ? order by severity, asset, check_name limit 1",
-        [faulty.run_id],
-    )
-    if not first.empty:
-        echo("first alert:\n  " + first["text"].item().replace("\n", "\n  "))
     return clean, dirty, faulty

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dq_pipelines.cli.arguments import SAMPLE_SOURCES
+
 CATEGORIES: tuple[str, ...] = (
     "chairs", "desks", "lamps", "sofas", "beds", "tables", "shelves", "rugs",
 )  # fmt: skip
-SOURCES: tuple[str, ...] = ("catalog", "labels", "feedback")
+SOURCES = SAMPLE_SOURCES
 UNKNOWN_CATEGORIES = ("gadgets", "misc", "garden", "toys")
 
 BRANDS = ("Nordhem", "Casaluna", "Woodline", "Lumo", "Stilvoll", "Oakridge", "Vanta", "Hyggelig")

@@ -1,13 +1,21 @@
-"""The landing archive: every delivered file kept, immutable, under its content hash.
+"""The landing archive and the delivery records: every arrival kept, every load attempt on record.
 
 A file is copied to `<archive>/<source>/<hash[:2]>/<hash><suffix>` before anything reads it
-(and before the warehouse is opened, so a slow read never holds the DuckDB file), and recorded
-in the `dq_manifest` table with its status: `staged` (being audited, or its run failed before a
-decision), `loaded`, `rejected` (with the reason), `held` (parsed, but its audit kept it out of
-the raw table; see publish.py), or `replaced` (a corrected re-delivery of the same batch
-superseded it). Identical content is stored once, so a re-delivery of the same bytes is
-recognised and not loaded twice. A landing entry that is not a regular file inside the landing
-folder is never read nor archived; its manifest row (`UnreadEntry`) says why.
+(and before the warehouse is opened, so a slow read never holds the DuckDB file). Identical
+content is stored once, so a re-delivery of the same bytes is recognised and not loaded twice.
+
+Two tables keep the history, and no row of one attempt is ever rewritten by another:
+- `dq_manifest`: one row per ARRIVAL (a file found in the landing folder, or an entry refused
+  unread), duplicates included, with its original name, date, hash, size and arrival time, and
+  its current state: the status, reason and load id of the latest load attempt that read it, or
+  `duplicate` (same bytes as an earlier load, `duplicate_of`; not loaded again).
+- `dq_loads`: one row per LOAD ATTEMPT (first load, replay, re-run) and arrival it read, with
+  its own load id, status and reason: `staged` (being audited, or its run failed before a
+  decision), `loaded`, `rejected`, `held` (parsed, but its audit kept it out of the raw table),
+  `replaced` (a later load of the source was published). `superseded_by` names the later load
+  that replaced it or read the same arrivals again.
+A landing entry that is not a regular file inside the landing folder is never read nor archived;
+its manifest row (`UnreadEntry`) says why.
 """
 
 import hashlib
@@ -21,9 +29,10 @@ from pathlib import Path
 import duckdb
 
 from dq_pipelines.landing.entries import RefusedEntry, open_entry, relative_entry, shown
-from dq_pipelines.storage.ops_tables import MANIFEST, NOW, insert
+from dq_pipelines.storage.ops_tables import LOADS, MANIFEST, NOW, insert
 
 CHUNK = 1 << 20
+DUPLICATE = "duplicate"
 
 
 @dataclass(frozen=True)
@@ -33,6 +42,15 @@ class ArchivedFile:
     original_name: str
     archive_path: Path
     size_bytes: int
+    # One arrival: this content at this landing path, as last modified. A re-run that finds
+    # the same file is the same arrival; the same bytes delivered again (another name, date,
+    # or the file written anew) are another.
+    arrival_id: str = ""
+
+
+def arrival_id(source: str, entry: str, file_hash: str, modified_ns: int) -> str:
+    key = "\0".join((source, entry, file_hash, str(modified_ns)))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -40,8 +58,8 @@ class UnreadEntry:
     """A landing entry refused without reading it (landing_entries.py): never archived.
 
     Its manifest key is `unread:<path below the landing root>`, not a content hash, because no
-    content was read: the prefix can never equal a hash, and a later run that finds the same
-    entry updates its one row instead of adding a row per run.
+    content was read: the prefix can never equal a hash. A later run that finds the same entry
+    adds a load attempt, not another arrival.
     """
 
     source: str
@@ -52,6 +70,10 @@ class UnreadEntry:
     def file_hash(self) -> str:
         return f"unread:{self.entry}"
 
+    @property
+    def arrival_id(self) -> str:
+        return f"unread:{self.source}:{self.entry}"
+
 
 def archive_entry(archive_root: Path, source: str, root: Path, path: Path) -> ArchivedFile:
     """Copy a regular file inside `root` into the archive (once per content), read-only.
@@ -60,7 +82,8 @@ def archive_entry(archive_root: Path, source: str, root: Path, path: Path) -> Ar
     copied. A file that changed while read (still being uploaded?) is refused, not archived
     half-written. Raises RefusedEntry for anything open_entry refuses.
     """
-    name = shown(relative_entry(root, path).as_posix())
+    entry = relative_entry(root, path).as_posix()
+    name = shown(entry)
     incoming = archive_root / source / f".incoming-{uuid.uuid4().hex}.partial"
     incoming.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
@@ -85,33 +108,39 @@ def archive_entry(archive_root: Path, source: str, root: Path, path: Path) -> Ar
             incoming.rename(target)  # atomic: a reader never sees half a file
     finally:
         incoming.unlink(missing_ok=True)
-    return ArchivedFile(source, file_hash, path.name, target, opened.st_size)
+    arrival = arrival_id(source, entry, file_hash, opened.st_mtime_ns)
+    return ArchivedFile(source, file_hash, path.name, target, opened.st_size, arrival)
 
 
 def decided_hashes(conn: duckdb.DuckDBPyConnection, source: str) -> dict[str, tuple[str, str]]:
     """Content hashes of this source whose latest load was decided and is current: `loaded`,
     or `held` by its audit (only a replay stages those bytes again), with load id and status."""
     rows = conn.execute(
-        "select file_hash, load_id, status from dq_manifest "
+        "select distinct file_hash, load_id, status from dq_manifest "
         "where source = ? and status in ('loaded', 'held')",
         [source],
     ).fetchall()
     return {file_hash: (load_id, status) for file_hash, load_id, status in rows}
 
 
-def record(
+def record_arrivals(
     conn: duckdb.DuckDBPyConnection,
     files: list[ArchivedFile],
+    unread: list[UnreadEntry],
     delivery_date: date,
-    load_id: str,
-    status: str,
-    reason: str | None = None,
-) -> None:
-    """Upsert the manifest rows of one load attempt."""
-    if not files:  # every entry of the delivery was refused unread
-        return
+) -> set[str]:
+    """A manifest row for each arrival not on record yet; returns the ids of those added."""
+    ids = [f.arrival_id for f in files] + [e.arrival_id for e in unread]
+    if not ids:
+        return set()
+    known = conn.execute(
+        f"select arrival_id from dq_manifest where arrival_id in ({', '.join('?' for _ in ids)})",
+        ids,
+    ).fetchall()
+    new = set(ids) - {k for (k,) in known}
     rows = [
         {
+            "arrival_id": f.arrival_id,
             "source": f.source,
             "file_hash": f.file_hash,
             "delivery_date": delivery_date,
@@ -119,58 +148,116 @@ def record(
             "archive_path": str(f.archive_path),
             "size_bytes": f.size_bytes,
             "arrived_at": NOW,
-            "load_id": load_id,
-            "status": status,
-            "reason": reason,
         }
         for f in files
-    ]
-    insert(conn, MANIFEST, rows, replace=True)
-
-
-def record_unread(
-    conn: duckdb.DuckDBPyConnection,
-    entries: list[UnreadEntry],
-    delivery_date: date,
-    load_id: str,
-    reason: str,
-) -> None:
-    """Manifest rows of refused entries: status rejected, no archive path, no size (unread)."""
-    rows = [
+    ] + [
         {
+            "arrival_id": e.arrival_id,
             "source": e.source,
             "file_hash": e.file_hash,
             "delivery_date": delivery_date,
             "original_name": e.entry,
+            "archive_path": None,  # unread: nothing archived, no size
+            "size_bytes": None,
             "arrived_at": NOW,
-            "load_id": load_id,
-            "status": "rejected",
-            "reason": reason,
         }
-        for e in entries
+        for e in unread
     ]
-    insert(conn, MANIFEST, rows, replace=True)
+    insert(conn, MANIFEST, [r for r in rows if r["arrival_id"] in new])
+    return new
 
 
-def mark_replaced(conn: duckdb.DuckDBPyConnection, source: str, keep: set[str]) -> None:
-    """A new load supersedes the source's earlier loaded files (they stay in the archive)."""
-    kept = sorted(keep)
+def record_duplicates(
+    conn: duckdb.DuckDBPyConnection, arrivals: set[str], earlier_load: str
+) -> None:
+    """New arrivals of bytes already decided: `duplicate`, pointing at that earlier load."""
+    if arrivals:
+        conn.execute(
+            "update dq_manifest set status = ?, load_id = ?, duplicate_of = ? "
+            f"where arrival_id in ({', '.join('?' for _ in arrivals)})",
+            [DUPLICATE, earlier_load, earlier_load, *sorted(arrivals)],
+        )
+
+
+def record_load(
+    conn: duckdb.DuckDBPyConnection,
+    arrivals: list[str],
+    source: str,
+    delivery_date: date,
+    load: tuple[str, str, bool],
+    outcome: tuple[str, str | None, tuple[str, ...]],
+) -> None:
+    """A load attempt's rows, one per arrival it read (`load`: load id, run id, replay;
+    `outcome`: status, reason, the header it read). Earlier attempts at the same arrivals are
+    superseded by it; the arrivals take its status."""
+    (load_id, run_id, replay), (status, reason, columns) = load, outcome
+    if not arrivals:
+        return
+    marks = ", ".join("?" for _ in arrivals)
     conn.execute(
-        "update dq_manifest set status = 'replaced' where source = ? and status = 'loaded'"
-        + (f" and file_hash not in ({', '.join('?' for _ in kept)})" if kept else ""),
-        [source, *kept],
+        "update dq_loads set superseded_by = ? "
+        f"where superseded_by is null and load_id <> ? and arrival_id in ({marks})",
+        [load_id, load_id, *arrivals],
+    )
+    row = {"load_id": load_id, "source": source, "delivery_date": delivery_date}
+    row |= {"run_id": run_id, "replay": replay, "columns": list(columns), "started_at": NOW}
+    row |= {"status": status, "reason": reason, "decided_at": None if status == "staged" else NOW}
+    insert(conn, LOADS, [row | {"arrival_id": a} for a in arrivals])
+    _mirror(conn, load_id)
+
+
+def decide_load(
+    conn: duckdb.DuckDBPyConnection, load_id: str, status: str, reason: str | None = None
+) -> None:
+    """A staged load attempt's decision (its own rows only), mirrored on its arrivals."""
+    conn.execute(
+        "update dq_loads set status = ?, reason = ?, decided_at = now() where load_id = ?",
+        [status, reason, load_id],
+    )
+    _mirror(conn, load_id)
+
+
+def _mirror(conn: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """An arrival's status, reason and load id are those of the latest attempt that read it."""
+    conn.execute(
+        """update dq_manifest set status = l.status, reason = l.reason, load_id = l.load_id
+           from dq_loads as l
+           where l.load_id = ? and dq_manifest.arrival_id = l.arrival_id""",
+        [load_id],
     )
 
 
-def archived_delivery(conn: duckdb.DuckDBPyConnection, source: str, day: date) -> list[Path]:
-    """The archived files of a source's newest attempt at a delivery, for replay (entries
-    refused unread were never archived, so they are not replayed)."""
+def mark_replaced(conn: duckdb.DuckDBPyConnection, source: str, load_id: str) -> None:
+    """A published load supersedes the source's earlier loaded ones (their files stay in the
+    archive): `replaced`, `superseded_by` this load, and so are the arrivals they read."""
+    conn.execute(
+        "update dq_manifest set status = 'replaced' where source = ? and status = 'loaded' "
+        "and load_id <> ?",
+        [source, load_id],
+    )
+    conn.execute(
+        "update dq_loads set status = 'replaced', superseded_by = ? "
+        "where source = ? and status = 'loaded' and load_id <> ?",
+        [load_id, source, load_id],
+    )
+
+
+def archived_arrivals(
+    conn: duckdb.DuckDBPyConnection, source: str, day: date
+) -> list[ArchivedFile]:
+    """What replaying a source's delivery of `day` reads: the newest arrival of each file name
+    delivered for that date, whatever happened to the same bytes later (entries refused
+    unread were never archived, so they are not replayed)."""
     rows = conn.execute(
-        """select archive_path from dq_manifest
-           where source = ? and delivery_date = ? and archive_path is not null
-             and load_id = (select load_id from dq_manifest where source = ?
-                            and delivery_date = ? order by arrived_at desc limit 1)
+        """select file_hash, original_name, archive_path, size_bytes, arrival_id
+           from dq_manifest where source = ? and delivery_date = ? and archive_path is not null
+           qualify row_number() over (partition by original_name order by arrived_at desc) = 1
            order by original_name""",
-        [source, day, source, day],
+        [source, day],
     ).fetchall()
-    return [Path(r[0]) for r in rows]
+    return [ArchivedFile(source, h, name, Path(p), size, a) for h, name, p, size, a in rows]
+
+
+def archived_delivery(conn: duckdb.DuckDBPyConnection, source: str, day: date) -> list[Path]:
+    """The archived files `dq-pipelines replay --date` reads (see `archived_arrivals`)."""
+    return [f.archive_path for f in archived_arrivals(conn, source, day)]

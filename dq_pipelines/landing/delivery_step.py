@@ -11,11 +11,12 @@ from typing import Any
 
 from dq_pipelines.declared.contracts import SourceContract
 from dq_pipelines.declared.schemas import column_schema
-from dq_pipelines.landing.archive import archived_delivery
+from dq_pipelines.landing.archive import archived_arrivals
 from dq_pipelines.landing.ingest import (
     DeliveryError,
     IngestOutcome,
     LandingZone,
+    Received,
     choose_delivery,
     receive,
     record_publication,
@@ -38,19 +39,18 @@ def write_delivery(
 ) -> Written:
     """Stage the requested delivery (default: the newest landed), or replay its archived files."""
     load_id = f"{contract.name}-{uuid.uuid4().hex[:12]}"
-    if replay:
+    if replay:  # the archived arrivals, under their original names: nothing arrives anew
         if requested is None:
             raise DeliveryError("replay needs a delivery_date")
         with warehouse.connect() as conn:
-            files = archived_delivery(conn, contract.name, requested)
+            files = archived_arrivals(conn, contract.name, requested)
         if not files:
             raise DeliveryError(f"no archived '{contract.name}' delivery for {requested}")
-        delivery_date, root = requested, landing.archive_root
+        delivery_date, received = requested, Received(requested, tuple(files), ())
     else:
-        delivery_date, files = choose_delivery(contract, landing.root, requested)
-        root = landing.root
-    # Read and archived before the warehouse is opened: a slow read never holds its file.
-    received = receive(contract.name, root, delivery_date, files, landing.archive_root)
+        delivery_date, landed = choose_delivery(contract, landing.root, requested)
+        # Read and archived before the warehouse is opened: a slow read never holds its file.
+        received = receive(contract.name, landing.root, delivery_date, landed, landing.archive_root)
     with warehouse.connect() as conn:
         outcome = stage_delivery(conn, contract, received, load_id, run_id, replay, run_is_over)
     return _written(contract, delivery_date, outcome, run_id)

@@ -7,7 +7,6 @@ the landing folder (landing_entries.py) is never read: its whole delivery is rej
 it. A parsed delivery is staged; publish.py decides what of it reaches the raw table.
 """
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -23,11 +22,14 @@ from dq_pipelines.landing.archive import (
     ArchivedFile,
     UnreadEntry,
     archive_entry,
+    decide_load,
     decided_hashes,
     mark_replaced,
-    record,
-    record_unread,
+    record_arrivals,
+    record_duplicates,
+    record_load,
 )
+from dq_pipelines.landing.diagnose import inspect_delivery, plain_reason
 from dq_pipelines.landing.entries import RefusedEntry, relative_entry, shown
 from dq_pipelines.wap.decide import HELD
 from dq_pipelines.wap.publish import Publication
@@ -134,61 +136,6 @@ class IngestOutcome:
     unread: tuple[UnreadEntry, ...] = ()  # entries refused without reading them
 
 
-def _plain_reason(error: duckdb.Error) -> str:
-    """DuckDB's parser errors, said in words a data owner can act on."""
-    text = str(error)
-    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
-    lowered = text.lower()
-    if "invalid unicode" in lowered:
-        return f"the file is not valid UTF-8 text (wrong encoding?): {first}"
-    ragged = ("expected number of columns", "too many columns", "not possible to automatically")
-    if any(phrase in lowered for phrase in ragged):
-        return (
-            "some lines have a different number of fields than the header "
-            f"(truncated or malformed?): {first}"
-        )
-    return f"DuckDB could not parse the file as CSV: {first}"
-
-
-@dataclass(frozen=True)
-class Inspection:
-    problem: str | None  # why the delivery cannot be loaded as its contract says, if it cannot
-    columns: tuple[str, ...] = ()
-
-
-def inspect_delivery(
-    conn: duckdb.DuckDBPyConnection, contract: SourceContract, files: list[ArchivedFile]
-) -> Inspection:
-    """Check the delivery's bytes and header against the contract (its rows are read once, by
-    stage_delivery, which reports what goes wrong there)."""
-    for f in files:
-        if f.size_bytes == 0:
-            return Inspection(f"{f.original_name} is empty (0 bytes)")
-        with f.archive_path.open("rb") as head:
-            if b"\x00" in head.read(8192):
-                binary = f"{f.original_name} looks binary (it contains NUL bytes), not CSV text"
-                return Inspection(binary)
-    paths = [str(f.archive_path) for f in files]
-    try:
-        relation = conn.read_csv(paths, header=True, all_varchar=True, delimiter=contract.delimiter)
-        columns = relation.columns
-    except duckdb.Error as e:
-        return Inspection(_plain_reason(e))
-    missing = [c for c in contract.column_names if c not in columns]
-    if missing:
-        extra = [c for c in columns if c not in contract.column_names]
-        renames = [
-            f"'{m}' renamed to '{close[0]}'?"
-            for m in missing
-            if (close := difflib.get_close_matches(m, extra, n=1, cutoff=0.6))
-        ]
-        hints = (["wrong delimiter?"] if len(columns) == 1 else []) + renames
-        hint = f" ({'; '.join(hints)})" if hints else ""
-        problem = f"declared column(s) {missing} are missing; the file has {columns}{hint}"
-        return Inspection(problem, tuple(columns))
-    return Inspection(None, tuple(columns))
-
-
 def stage_delivery(
     conn: duckdb.DuckDBPyConnection,
     contract: SourceContract,
@@ -200,13 +147,17 @@ def stage_delivery(
 ) -> IngestOutcome:
     """Stage a received delivery for audit (publish.py), unless rejected or already loaded.
 
-    A rejected delivery is recorded in the manifest here; a staged one is recorded when its
-    publication is decided (`record_publication`), in the same transaction.
+    Its new arrivals and the load attempt are recorded here (archive.py): rejected, or staged
+    until its publication is decided (`record_publication`, in the same transaction). A
+    duplicate starts no load attempt; its new arrivals are recorded as `duplicate`.
     """
     archived, delivery_date = received.archived, received.delivery_date
+    arrived = record_arrivals(conn, list(archived), list(received.unread), delivery_date)
+    arrivals = [a.arrival_id for a in archived] + [e.arrival_id for e in received.unread]
+    load = (load_id, run_id, force)
     if received.refusal is not None:  # its files are not even parsed: nothing is shown of them
-        record(conn, list(archived), delivery_date, load_id, "rejected", received.refusal)
-        record_unread(conn, list(received.unread), delivery_date, load_id, received.refusal)
+        rejected = ("rejected", received.refusal, ())
+        record_load(conn, arrivals, contract.name, delivery_date, load, rejected)
         return IngestOutcome(
             "rejected", load_id, delivery_date, archived, reason=received.refusal,
             unread=received.unread,
@@ -215,6 +166,7 @@ def stage_delivery(
     seen = inspect_delivery(conn, contract, list(archived))
     if not force and all(a.file_hash in decided for a in archived):
         earlier_load, earlier_status = decided[archived[0].file_hash]
+        record_duplicates(conn, arrived, earlier_load)  # a re-run's known arrivals: no new row
         return IngestOutcome(
             "duplicate", earlier_load, delivery_date, archived,
             delivered_columns=seen.columns, earlier_status=earlier_status,
@@ -226,17 +178,17 @@ def stage_delivery(
                 conn, contract, delivery_date, archived, load_id, run_id, run_is_over
             )
         except duckdb.Error as e:  # the header parsed, a later line did not
-            problem = _plain_reason(e)
+            problem = plain_reason(e, list(archived))
     if staged is not None and staged.rows == 0:
         conn.execute(f"drop table {staged.sql}")
         problem = "the file has a header but no data rows"
+    status = "staged" if problem is None else "rejected"
+    record_load(conn, arrivals, contract.name, delivery_date, load, (status, problem, seen.columns))
     if problem is not None:
-        record(conn, list(archived), delivery_date, load_id, "rejected", problem)
         return IngestOutcome(
             "rejected", load_id, delivery_date, archived, reason=problem,
             delivered_columns=seen.columns,
         )  # fmt: skip
-    record(conn, list(archived), delivery_date, load_id, "staged")
     return IngestOutcome(
         "staged", load_id, delivery_date, archived, row_count=staged.rows,
         delivered_columns=seen.columns, staged=staged,
@@ -290,16 +242,14 @@ def record_publication(
     outcome: IngestOutcome,
     publication: Publication,
 ) -> None:
-    """The manifest records of a staged delivery, once its publication is decided.
+    """The load attempt's decision, once its publication is decided.
 
-    Runs inside the publication's transaction: the raw table and the manifest change
-    together. A held delivery stays `held` in the manifest (archived, replayable); a
-    published one supersedes the source's earlier loads.
+    Runs inside the publication's transaction: the raw table and the records change
+    together. A held delivery's load stays `held` (archived, replayable); a published one
+    supersedes the source's earlier loaded ones (`replaced`).
     """
-    files = list(outcome.files)
     if publication.status == HELD:
-        record(conn, files, outcome.delivery_date, outcome.load_id, "held", publication.reason)
+        decide_load(conn, outcome.load_id, "held", publication.reason)
         return
-    source = files[0].source
-    mark_replaced(conn, source, {f.file_hash for f in files})
-    record(conn, files, outcome.delivery_date, outcome.load_id, "loaded")
+    mark_replaced(conn, outcome.files[0].source, outcome.load_id)
+    decide_load(conn, outcome.load_id, "loaded")

@@ -7,7 +7,7 @@ this file only. Adding a table is adding one declaration to `OPS_TABLES`.
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -33,6 +33,9 @@ class OpsTable:
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...] = ()
     description: str = ""
+    # When a table's primary key changed: SQL over an older table's columns giving each new key
+    # column, so its rows are carried over (see `ensure_ops_tables`).
+    key_backfill: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -52,14 +55,20 @@ class OpsTable:
         ]
 
 
-def _table(name: str, description: str, spec: str, primary_key: tuple[str, ...] = ()) -> OpsTable:
+def _table(
+    name: str,
+    description: str,
+    spec: str,
+    primary_key: tuple[str, ...] = (),
+    key_backfill: Mapping[str, str] | None = None,
+) -> OpsTable:
     """A declaration from 'name type, name type default x, ...' (reads like the DDL it makes)."""
     columns = []
     for item in spec.split(","):
         name_, type_, *rest = item.split()
         default = rest[rest.index("default") + 1] if "default" in rest else None
         columns.append(Column(name_, type_, default))
-    return OpsTable(name, tuple(columns), primary_key, description)
+    return OpsTable(name, tuple(columns), primary_key, description, dict(key_backfill or {}))
 
 
 MODEL_REGISTRY = _table(
@@ -78,11 +87,25 @@ MODEL_METRICS = _table(
 )
 MANIFEST = _table(
     "dq_manifest",
-    "Every delivered file (or refused landing entry) and what became of it.",
-    "source varchar, file_hash varchar, delivery_date date, original_name varchar, "
-    "archive_path varchar, size_bytes bigint, arrived_at timestamp, load_id varchar, "
-    "status varchar, reason varchar",
-    ("source", "file_hash"),
+    "Every arrival (a delivered file, or a refused landing entry), duplicates included, and its "
+    "current state: that of its latest load attempt (dq_loads), or duplicate (duplicate_of: "
+    "the load of the same bytes).",
+    "arrival_id varchar, source varchar, file_hash varchar, delivery_date date, "
+    "original_name varchar, archive_path varchar, size_bytes bigint, arrived_at timestamp, "
+    "load_id varchar, status varchar, reason varchar, duplicate_of varchar",
+    ("arrival_id",),
+    # Warehouses from before arrivals were told apart held one row per (source, file hash).
+    {"arrival_id": "source || ':' || file_hash"},
+)
+LOADS = _table(
+    "dq_loads",
+    "Every load attempt (first load, replay, re-run), one row per arrival it read, with its "
+    "own status and reason; superseded_by: the later load that replaced it or read the same "
+    "arrivals again.",
+    "load_id varchar, arrival_id varchar, source varchar, delivery_date date, run_id varchar, "
+    "replay boolean, status varchar, reason varchar, columns varchar[], started_at timestamp, "
+    "decided_at timestamp, superseded_by varchar",
+    ("load_id", "arrival_id"),
 )
 FORMAT_PROFILES = _table(
     "dq_format_profiles",
@@ -126,6 +149,7 @@ OPS_TABLES: tuple[OpsTable, ...] = (
     MODEL_REGISTRY,
     MODEL_METRICS,
     MANIFEST,
+    LOADS,
     FORMAT_PROFILES,
     PUBLICATIONS,
     QUARANTINE,
@@ -155,8 +179,42 @@ def ops_tables_current(conn: duckdb.DuckDBPyConnection) -> bool:
 def ensure_ops_tables(conn: duckdb.DuckDBPyConnection) -> None:
     """Create or migrate the operational tables, unless they are up to date already."""
     if not ops_tables_current(conn):
+        for table in OPS_TABLES:
+            _rekey_if_key_changed(conn, table)
         for sql in ops_ddl():
             conn.execute(sql)
+
+
+def _rekey_if_key_changed(conn: duckdb.DuckDBPyConnection, table: OpsTable) -> None:
+    """Carry an older table whose primary key differs over to the declared key.
+
+    A key column cannot be added in place (it would be null in every existing row). The old
+    table is renamed, the declared one created, and the old rows copied with their key from
+    `key_backfill`; without a backfill the old table is kept, renamed, so no row is lost.
+    """
+    found = [
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'main' and table_name = ?",
+            [table.name],
+        ).fetchall()
+    ]
+    if not found or all(k in found for k in table.primary_key):
+        return
+    kept = f"{table.name}__before_key_change"
+    conn.execute(f"alter table {quote_identifier(table.name)} rename to {quote_identifier(kept)}")
+    conn.execute(table.create_sql())
+    if set(table.primary_key) - set(found) <= set(table.key_backfill):
+        columns = {
+            quote_identifier(c): quote_identifier(c) for c in table.column_names if c in found
+        }
+        columns |= {quote_identifier(k): sql for k, sql in table.key_backfill.items()}
+        conn.execute(
+            f"insert into {quote_identifier(table.name)} ({', '.join(columns)}) "
+            f"select {', '.join(columns.values())} from {quote_identifier(kept)}"
+        )
+        conn.execute(f"drop table {quote_identifier(kept)}")
 
 
 @dataclass(frozen=True)

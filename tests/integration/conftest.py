@@ -1,5 +1,6 @@
 """Pipeline fixtures: every test gets its own landing folder, warehouse and Dagster instance."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -40,6 +41,13 @@ def warehouse(resources):
 
 
 @pytest.fixture
-def instance():
-    with dg.instance_for_test() as inst:
+def instance() -> Iterator[dg.DagsterInstance]:
+    """An in-memory Dagster instance: runs, events and check history without SQLite files.
+
+    Pipeline tests run the job in-process several times each; Dagster's SQLite storage opens a
+    connection per event (about 30% of a run's CPU). Tests needing what only a persistent
+    instance has (another process reading it, the dead-run reaper's storage rule, concurrency
+    pools) build their own with `dg.instance_for_test`.
+    """
+    with dg.DagsterInstance.ephemeral() as inst:
         yield inst

@@ -4,6 +4,7 @@ holds the duckdb pool slot, which would otherwise block its run forever (issue 8
 import os
 import subprocess
 import sys
+from datetime import date
 
 import dagster as dg
 import pytest
@@ -12,13 +13,16 @@ from dagster._core.test_utils import create_run_for_test
 
 from dq_pipelines import dagster_private
 from dq_pipelines.cli import INSTANCE_CONFIG
+from dq_pipelines.cli.sample_data import generate_delivery
 
 pytestmark = pytest.mark.slow
-REPLAY = ["replay", "catalog", "--date", "2026-11-28"]
+# A launch that needs the pool slot (a replay with nothing archived is refused before launching).
+INGEST = ["ingest", "catalog", "--date", "2026-11-28"]
 RUN_TIMEOUT = int(os.environ.get("DQ_TEST_RUN_TIMEOUT", "300"))
 
 
-def test_replay_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
+def test_a_launch_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
+    generate_delivery(project_env / "landing", date(2026, 11, 28), n_products=100)
     home = project_env / "dagster_home"
     home.mkdir()
     (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
@@ -32,7 +36,7 @@ def test_replay_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
         assert storage.claim_concurrency_slot("duckdb", dead.run_id, "raw_catalog").is_claimed
 
     cli = subprocess.run(
-        [sys.executable, "-c", "from dq_pipelines.cli import main; main()", *REPLAY],
+        [sys.executable, "-c", "from dq_pipelines.cli import main; main()", *INGEST],
         env=os.environ | {"DAGSTER_HOME": str(home)},
         capture_output=True,
         text=True,
@@ -42,6 +46,6 @@ def test_replay_reaps_a_dead_run_holding_the_pool_slot_first(project_env):
     assert "before launching: 1 dead run(s) marked failed" in cli.stderr, cli.stderr[-3000:]
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
-        replay = next(r for r in instance.get_runs() if r.run_id != dead.run_id)
-        assert replay.is_finished  # it got the slot (and failed: nothing archived to replay)
+        ingest = next(r for r in instance.get_runs() if r.run_id != dead.run_id)
+        assert ingest.status == dg.DagsterRunStatus.SUCCESS  # it got the slot
         assert dagster_private.runs_holding_slots(instance) == set()

@@ -66,6 +66,8 @@ def _corrupt(kind: str, path: Path) -> None:
         path.write_text(text.replace(",", ";"))
     elif kind == "truncated":
         path.write_text(text.rstrip("\n").rsplit(",", 4)[0])
+    elif kind == "utf16":
+        path.write_bytes(text.encode("utf-16"))
     elif kind == "binary":
         path.write_bytes(bytes(range(256)) * 40)
     elif kind == "empty":
@@ -76,10 +78,9 @@ def _corrupt(kind: str, path: Path) -> None:
         path.write_text(text.replace(",description,", ",descr,", 1))
 
 
-def _manifest(warehouse, source="catalog"):
+def _manifest(warehouse, source="catalog", columns="delivery_date, status, reason, archive_path"):
     return warehouse.query(
-        "select delivery_date, status, reason, archive_path from dq_manifest "
-        "where source = ? order by arrived_at",
+        f"select {columns} from dq_manifest where source = ? order by arrived_at",
         [source],
     )
 
@@ -88,12 +89,13 @@ def _manifest(warehouse, source="catalog"):
     ("kind", "reason"),
     [
         ("latin1", "not valid UTF-8"),
-        ("semicolons", "wrong delimiter"),
+        ("semicolons", "is delimited by ';' (semicolon), the contract declares ',' (comma)"),
         ("truncated", "different number of fields"),
+        ("utf16", "catalog.csv is UTF-16 text, not UTF-8; declare `encoding: utf-16`"),
         ("binary", "looks binary"),
         ("empty", "is empty (0 bytes)"),
         ("header_only", "header but no data rows"),
-        ("renamed_column", "'description' renamed to 'descr'?"),
+        ("renamed_column", "`description` is missing and `descr` is new: renamed?"),
     ],
 )
 def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
@@ -109,7 +111,11 @@ def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
     checks = evaluations(result)
     accepted = checks["raw_catalog.delivery_accepted"]
     assert not accepted.passed and accepted.blocking
-    assert reason in accepted.metadata["description"].value
+    said = accepted.metadata["description"].value
+    assert reason in said
+    assert "Parser options" not in said and str(project_env) not in said  # no archive path
+    if kind == "renamed_column":  # the columns, against the last accepted delivery's
+        assert f"against the last accepted delivery, {CLEAN_DAY}: missing ['description']" in said
     assert checks["raw_labels.delivery_accepted"].passed  # the other sources still loaded
     assert (
         warehouse.query("select max(_delivery_date) as d from raw_labels")["d"].item().date()
@@ -184,6 +190,18 @@ def test_replay_after_a_contract_fix_loads_the_archived_delivery(
     replayed = run_job(fixed, instance, run_config=REPLAY)
     assert evaluations(replayed)["raw_catalog.delivery_accepted"].passed
     assert _manifest(warehouse)["status"].tolist() == ["loaded"]
+    # Both attempts on record, the first superseded by the replay; the delivered name kept.
+    loads = warehouse.query(
+        "select distinct load_id, status, replay, superseded_by from dq_loads "
+        "where source = 'catalog' order by replay"
+    )
+    assert loads["status"].tolist() == ["rejected", "loaded"]
+    assert loads["superseded_by"].tolist() == [loads["load_id"][1], None]
+    names = warehouse.query("select distinct _source_file as f from raw_catalog")["f"].tolist()
+    assert names == ["catalog.csv"]
+    assert _manifest(warehouse, columns="original_name")["original_name"].tolist() == [
+        "catalog.csv"
+    ]
     assert warehouse.query("select count(*) as n from raw_catalog")["n"].item() == N_PRODUCTS
     assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 
