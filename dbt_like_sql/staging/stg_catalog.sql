@@ -1,4 +1,4 @@
--- Catalog products, typed: prices as decimals, dates as parsed by ingest per the contract.
+-- Catalog products, trimmed and normalised (raw_catalog is already typed by its contract).
 with source as (
     select * from raw_catalog
 ),
@@ -10,11 +10,12 @@ final as (
         nullif(trim(description), '') as description,
         nullif(trim(brand), '') as brand,
         lower(trim(category)) as category,
-        try_cast(price as decimal(12, 2)) as price,
+        price,
         upper(trim(currency)) as currency,
-        updated_at__parsed as updated_at,
+        updated_at,
         _delivery_date,
-        _load_id
+        _load_id,
+        _delivered
     from source
 )
 

@@ -1,4 +1,4 @@
--- Search impressions with clicks and explicit thumbs, typed.
+-- Search impressions with clicks and explicit thumbs (typed in raw by the contract).
 with source as (
     select * from raw_feedback
 ),
@@ -7,12 +7,13 @@ final as (
     select
         lower(trim(query)) as query,
         trim(product_id) as product_id,
-        try_cast(rank as integer) as rank,
-        try_cast(clicked as integer) as clicked,
+        rank,
+        clicked,
         nullif(lower(trim(thumbs)), '') as thumbs,
-        try_cast(event_at as timestamp) as event_at,
+        event_at,
         _delivery_date,
-        _load_id
+        _load_id,
+        _delivered
     from source
 )
 

@@ -1,4 +1,4 @@
--- Annotator labels, one row per (item, annotator), typed and normalised.
+-- Annotator labels, one row per (item, annotator), normalised (typed in raw).
 with source as (
     select * from raw_labels
 ),
@@ -8,9 +8,10 @@ final as (
         trim(item_id) as item_id,
         trim(annotator_id) as annotator_id,
         lower(trim(label)) as label,
-        try_cast(labeled_at as timestamp) as labeled_at,
+        labeled_at,
         _delivery_date,
-        _load_id
+        _load_id,
+        _delivered
     from source
 )
 

@@ -1,7 +1,8 @@
 """How the checks a source's contract implies are computed (their names, severities and texts
 are declared once in declared/contract_checks.py, which may not import this package).
 
-The checks that run in the delivery audit (formats, ages) read whichever copy of the raw table
+The checks that run in the delivery audit (formats, ages, and the row-level ones of
+contract_rows.py) read whichever copy of the raw table
 they are given: the staged delivery while it is audited, or the published table when checks are
 run on their own; AUDIT_COMPUTATIONS maps each such kind to its computation. The acceptance and
 freshness checks read the pipeline's records.
@@ -13,11 +14,13 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from dq_pipelines.checks.contract_rows import row_outcome
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.checks.masking import mask
-from dq_pipelines.declared.contract_checks import AUDIT, ContractCheck, contract_checks
+from dq_pipelines.declared.contract_checks import AUDIT, ROW_LEVEL, ContractCheck, contract_checks
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
 from dq_pipelines.declared.formats import Diagnosis, diagnose, profile
+from dq_pipelines.declared.typed_columns import delivered_sql, missing_sql
 from dq_pipelines.storage.identifiers import quote_identifier
 from dq_pipelines.storage.ops_tables import FORMAT_PROFILES, NOW, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -36,7 +39,13 @@ def format_outcome(
     ((day, load_id),) = conn.execute(
         f"select max(_delivery_date), max(_load_id) from {table}"
     ).fetchall()
-    found = profile(conn, table, column.name, column.formats)
+    # Profiled on the delivered text: the typed column holds only what parsed.
+    delivered = delivered_sql(column.name)
+    text = (
+        f"(select case when {missing_sql(column, delivered)} then null else {delivered} end "
+        f"as {quote_identifier(column.name)} from {table})"
+    )  # missing markers (`null_values`) are not values in another format
+    found = profile(conn, text, column.name, column.formats)
     ((previous,),) = conn.execute(
         "select count(distinct delivery_date) from dq_format_profiles "
         "where source = ? and column_name = ? and passed and delivery_date < ?",
@@ -93,8 +102,7 @@ def age_outcome(
     """How much older than the delivery the column's newest value is (nothing to record)."""
     column = _column(check)
     ((day, newest),) = conn.execute(
-        f"select max(_delivery_date), max({quote_identifier(column.parsed_name)})::date "
-        f"from {table}"
+        f"select max(_delivery_date), max({quote_identifier(column.name)})::date from {table}"
     ).fetchall()
     day = pd.Timestamp(day).date() if day is not None else None
     age = (day - newest).days if day is not None and newest is not None else None
@@ -124,7 +132,10 @@ AuditComputation = Callable[
     [duckdb.DuckDBPyConnection, SourceContract, ContractCheck, str, bool], CheckOutcome
 ]
 # How each kind of contract check that runs in the delivery audit is computed.
-AUDIT_COMPUTATIONS: dict[str, AuditComputation] = {"format": format_outcome, "age": age_outcome}
+AUDIT_COMPUTATIONS: dict[str, AuditComputation] = {
+    "format": format_outcome,
+    "age": age_outcome,
+} | dict.fromkeys(ROW_LEVEL, row_outcome)
 
 
 def delivery_outcomes(

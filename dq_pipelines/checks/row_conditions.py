@@ -61,17 +61,18 @@ def _lengths(c: str, kw: Mapping[str, Any]) -> str:
     return _between(f"length({c})", kw)
 
 
-def _matches(c: str, regex: str) -> str:
+def matches(c: str, regex: str) -> str:
     """`c` matches a suite regex, as Python's re.search would (RE2 runs it: linear time)."""
     return f"regexp_matches({c}, {sql_literal(to_re2(regex))})"
 
 
 def _matches_list(c: str, kw: Mapping[str, Any]) -> str:
     joiner = " and " if kw.get("match_on", "any") == "all" else " or "
-    return "(" + joiner.join(_matches(c, r) for r in kw.get("regex_list") or []) + ")"
+    return "(" + joiner.join(matches(c, r) for r in kw.get("regex_list") or []) + ")"
 
 
-def _duplicated(columns: list[str], table: str) -> str:
+def duplicated(columns: list[str], table: str) -> str:
+    """The row's (compound) value occurs more than once; a key with a null part never does."""
     cols = ", ".join(_quote(c) for c in columns)
     present = " and ".join(f"{_quote(c)} is not null" for c in columns)
     return (
@@ -89,9 +90,9 @@ _CONDITIONS: dict[str, Callable[[str, Mapping[str, Any], str], str]] = {
         lambda c, kw, t: f"not ({_in(c, kw.get('value_set') or [])})"
     ),
     "expect_column_values_to_not_be_in_set": (lambda c, kw, t: _in(c, kw.get("value_set") or [])),
-    "expect_column_values_to_be_unique": lambda c, kw, t: _duplicated([kw["column"]], t),
-    "expect_column_values_to_match_regex": lambda c, kw, t: f"not {_matches(c, kw['regex'])}",
-    "expect_column_values_to_not_match_regex": lambda c, kw, t: _matches(c, kw["regex"]),
+    "expect_column_values_to_be_unique": lambda c, kw, t: duplicated([kw["column"]], t),
+    "expect_column_values_to_match_regex": lambda c, kw, t: f"not {matches(c, kw['regex'])}",
+    "expect_column_values_to_not_match_regex": lambda c, kw, t: matches(c, kw["regex"]),
     "expect_column_values_to_match_regex_list": (lambda c, kw, t: f"not {_matches_list(c, kw)}"),
     "expect_column_values_to_not_match_regex_list": (
         lambda c, kw, t: _matches_list(c, kw | {"match_on": "any"})
@@ -123,7 +124,7 @@ def unexpected_condition(spec: ExpectationSpec, table: str) -> str | None:
     has none); a `row_condition` is not applied."""
     kw = spec.kwargs
     if spec.type == "expect_compound_columns_to_be_unique":
-        return _duplicated(list(kw["column_list"]), table)
+        return duplicated(list(kw["column_list"]), table)
     make = _CONDITIONS.get(spec.type)
     if make is None:
         return None

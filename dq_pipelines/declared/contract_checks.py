@@ -14,6 +14,12 @@ Where a check runs (`runs`):
 - OWN: an asset check of its own, reading the pipeline's records (delivery_accepted,
   delivery_is_current).
 - DAGSTER: built by Dagster (`dg.build_column_schema_change_checks`).
+
+Row-level kinds (`ROW_LEVEL`: required, primary key, type, values, min/max, pattern) judge
+each delivered row like a suite's row-level expectation: their failing rows are quarantined, or
+the delivery held, per the contract's `quarantine.max_share`. Their severity is the column's
+`severity` (default ERROR; the primary key's is ERROR). Their names use the column's stem
+(names.column_stems), their descriptions its name as written.
 """
 
 from collections.abc import Callable, Iterator
@@ -23,6 +29,7 @@ from functools import cache
 import dagster as dg
 
 from dq_pipelines.declared.contracts import ColumnSpec, SourceContract
+from dq_pipelines.declared.typed_columns import is_text
 
 AUDIT, OWN, DAGSTER = "audit", "own", "dagster"
 # The checks every raw asset gets from its contract: freshness, and that its newest delivery
@@ -30,6 +37,11 @@ AUDIT, OWN, DAGSTER = "audit", "own", "dagster"
 FRESHNESS_CHECK = "delivery_is_current"
 ACCEPTANCE_CHECK = "delivery_accepted"
 SCHEMA_CHANGE_SEVERITY = "WARN"
+KEY_SEVERITY = "ERROR"  # of the primary-key check (a column check has its column's)
+# The kinds whose failing rows the audit finds one by one (checks/contract_rows.py).
+NOT_NULL, UNIQUE, TYPE = "not_null", "unique", "type"
+IN_SET, BETWEEN, PATTERN = "in_set", "between", "pattern"
+ROW_LEVEL = frozenset({NOT_NULL, UNIQUE, TYPE, IN_SET, BETWEEN, PATTERN})
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,7 @@ def _schema_change(contract: SourceContract) -> Iterator[ContractCheck]:
 
 
 def _formats(contract: SourceContract) -> Iterator[ContractCheck]:
-    # Format drift is a diagnosis; the staging not-null expectation on the parsed column blocks.
+    # Format drift is a diagnosis; the type check on the same column blocks.
     for col in contract.formatted_columns:
         yield ContractCheck(
             contract.raw_table,
@@ -117,6 +129,91 @@ def _ages(contract: SourceContract) -> Iterator[ContractCheck]:
             )
 
 
+def _required(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if col.required:
+            yield ContractCheck(
+                contract.raw_table,
+                f"{col.stem}__not_null",
+                NOT_NULL,
+                col.severity,
+                f"Every delivered row has a '{col.name}' (the contract says required: true).",
+                AUDIT,
+                col,
+            )
+
+
+def _primary_key(contract: SourceContract) -> Iterator[ContractCheck]:
+    key = contract.primary_key
+    if not key:
+        return
+    columns = {c.name: c for c in contract.columns}
+    yield ContractCheck(
+        contract.raw_table,
+        f"{columns[key[0]].stem}__unique" if len(key) == 1 else "primary_key__unique",
+        UNIQUE,
+        KEY_SEVERITY,
+        f"No two delivered rows share a primary key ({', '.join(key)}); rows with a missing "
+        "key part are not compared.",
+        AUDIT,
+        columns[key[0]] if len(key) == 1 else None,
+    )
+
+
+def _types(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if not is_text(col):
+            accepted = f" in format {' or '.join(col.formats)}" if col.formats else ""
+            yield ContractCheck(
+                contract.raw_table,
+                f"{col.stem}__type",
+                TYPE,
+                col.severity,
+                f"Every delivered '{col.name}' value is a {col.type}{accepted} (the contract's "
+                "type); a value that does not cast is a failing row, kept as delivered.",
+                AUDIT,
+                col,
+            )
+
+
+def _column_check(
+    contract: SourceContract, col: ColumnSpec, suffix: str, kind: str, says: str
+) -> ContractCheck:
+    return ContractCheck(
+        contract.raw_table, f"{col.stem}__{suffix}", kind, col.severity, says, AUDIT, col
+    )
+
+
+def _values(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if col.values is not None:
+            listed = ", ".join(map(repr, col.values))
+            yield _column_check(
+                contract, col, "in_set", IN_SET, f"'{col.name}' is one of {listed} (or missing)."
+            )
+
+
+def _bounds(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if col.min is not None or col.max is not None:
+            said = " and ".join(
+                [f"at least {col.min}"] * (col.min is not None)
+                + [f"at most {col.max}"] * (col.max is not None)
+            )
+            yield _column_check(
+                contract, col, "between", BETWEEN, f"'{col.name}' is {said} (or missing)."
+            )
+
+
+def _patterns(contract: SourceContract) -> Iterator[ContractCheck]:
+    for col in contract.columns:
+        if col.pattern is not None:
+            yield _column_check(
+                contract, col, "match_regex", PATTERN,
+                f"'{col.name}' matches the pattern {col.pattern!r} (or is missing).",
+            )  # fmt: skip
+
+
 # The registry: add a kind here (and, if it runs in the audit, its computation in checks/).
 KINDS: tuple[Callable[[SourceContract], Iterator[ContractCheck]], ...] = (
     _freshness,
@@ -124,6 +221,12 @@ KINDS: tuple[Callable[[SourceContract], Iterator[ContractCheck]], ...] = (
     _schema_change,
     _formats,
     _ages,
+    _required,
+    _primary_key,
+    _types,
+    _values,
+    _bounds,
+    _patterns,
 )
 
 

@@ -27,8 +27,8 @@ class ColumnSpec:
     required: bool
     description: str = ""
     # Accepted text formats of a date/timestamp column (names in formats.FORMATS or strftime
-    # patterns, see formats.date_format); the raw table gets a typed `<name>__parsed` column
-    # parsed with the first one that fits.
+    # patterns, see formats.date_format); the raw table's typed column is parsed with the
+    # first one that fits (declared/typed_columns.py).
     formats: tuple[str, ...] = ()
     # Data-level freshness: the newest parsed value may be at most this many days older than
     # the delivery date (None: not checked).
@@ -55,10 +55,6 @@ class ColumnSpec:
     def __post_init__(self) -> None:
         if not self.stem:
             object.__setattr__(self, "stem", identifier_stem(self.name))
-
-    @property
-    def parsed_name(self) -> str:
-        return f"{self.name}__parsed"
 
 
 @dataclass(frozen=True)

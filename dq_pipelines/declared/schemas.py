@@ -12,6 +12,7 @@ import duckdb
 from dq_pipelines.declared.contracts import SourceContract
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.sql_models import SqlModel
+from dq_pipelines.declared.typed_columns import DELIVERED, delivered_type
 from dq_pipelines.storage.identifiers import quote_identifier
 
 # Lineage columns added by ingest to every raw row.
@@ -25,10 +26,10 @@ TableSchema = dict[str, str]
 
 
 def raw_schema(contract: SourceContract) -> TableSchema:
-    """Raw tables keep delivered values as text, so a bad value is kept, never lost at load;
-    columns with declared formats also get a typed `<column>__parsed` companion."""
-    parsed = {c.parsed_name: c.type for c in contract.formatted_columns}
-    return {c.name: "VARCHAR" for c in contract.columns} | parsed | RAW_LINEAGE_COLUMNS
+    """Raw tables carry their declared types, and each row's delivered text in `_delivered`
+    (declared/typed_columns.py), so a bad value is kept, never lost at load."""
+    typed = {c.name: c.type for c in contract.columns}
+    return typed | RAW_LINEAGE_COLUMNS | {DELIVERED: delivered_type(contract)}
 
 
 def create_table_sql(table: str, schema: TableSchema) -> str:

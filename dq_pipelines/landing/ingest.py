@@ -17,7 +17,7 @@ import duckdb
 
 from dq_pipelines.checks.gx_runner import quote_identifier
 from dq_pipelines.declared.contracts import SourceContract
-from dq_pipelines.declared.formats import parse_expression
+from dq_pipelines.declared.typed_columns import DELIVERED, delivered_struct_sql, typed_sql
 from dq_pipelines.landing.archive import (
     ArchivedFile,
     UnreadEntry,
@@ -204,24 +204,35 @@ def _stage_rows(
     run_id: str,
     run_is_over: Callable[[str], bool] | None,
 ) -> Staged:
-    """Read the delivery's rows, as text plus typed date columns and lineage, into staging."""
-    columns = ", ".join(
-        [f"r.{quote_identifier(c)}" for c in contract.column_names]
-        + [
-            f"{parse_expression(c.name, c.formats, c.type)} as {quote_identifier(c.parsed_name)}"
-            for c in contract.formatted_columns
-        ]
+    """Read the delivery's rows into staging: typed columns, the delivered text, lineage
+    (declared/typed_columns.py says how text becomes typed and what is kept)."""
+    typed = ", ".join(
+        f"{typed_sql(c, quote_identifier(c.name))} as {quote_identifier(c.name)}"
+        for c in contract.columns
     )
+    read = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
     names = [[str(a.archive_path), a.original_name] for a in archived]
     return stage(
         conn,
         contract.raw_table,
         run_id,
-        f"""select {columns}, ?::date as _delivery_date, m.name[2] as _source_file,
-                   ?::varchar as _load_id
-            from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?) as r
-            join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]""",
-        [delivery_date, load_id, [n[0] for n in names], contract.delimiter, names],
+        f"""with delivered as (
+                select {read}, m.name[2] as _source_file
+                from read_csv(?, header = true, all_varchar = true, filename = true, delim = ?,
+                              encoding = ?) as r
+                join (select unnest(?::varchar[][]) as name) as m on r.filename = m.name[1]
+            )
+            select {typed}, ?::date as _delivery_date, _source_file, ?::varchar as _load_id,
+                   {delivered_struct_sql(contract)} as {DELIVERED}
+            from delivered""",
+        [
+            [n[0] for n in names],
+            contract.delimiter,
+            contract.encoding,
+            names,
+            delivery_date,
+            load_id,
+        ],
         run_is_over,
     )
 

@@ -18,7 +18,13 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
 from dq_pipelines.declared.project import load_project
 from dq_pipelines.declared.suites import SuiteSpec
 from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
-from dq_pipelines.wap.audit import TableChecks, audit, nothing_published, require_published
+from dq_pipelines.wap.audit import (
+    RowConditions,
+    TableChecks,
+    audit,
+    nothing_published,
+    require_published,
+)
 from dq_pipelines.wap.publish import Publication, audit_and_publish
 from dq_pipelines.wap.stage import Staged
 
@@ -32,6 +38,7 @@ class Audited:
     max_share: float | None = None
     staged_checks: TableChecks | None = None  # on a staged version (may record history)
     published_checks: TableChecks | None = None  # on the published table (records nothing)
+    row_conditions: RowConditions | None = None  # failing rows of its row-level own checks
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,7 @@ def run_wap_asset(
             context.run_id,
             audited.staged_checks,
             on_publish=written.on_publish,
+            row_conditions=audited.row_conditions,
         )
         metadata |= publication.metadata() | written.published_metadata(publication)
         message = f"{written.staged_note}{publication.status}: {publication.reason}"

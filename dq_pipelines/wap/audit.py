@@ -11,6 +11,8 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 # Checks an asset computes itself on a table (given as SQL), beside its GX suite.
 TableChecks = Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]]
+# The failing-row condition of each of those that is row-level, by check name, on a table's SQL.
+RowConditions = Callable[[str], dict[str, str]]
 
 
 def audit(

@@ -4,8 +4,8 @@ From the ERROR checks that failed on the staged rows: whole-table failures hold 
 row-level ones quarantine the rows they find, within the share the source's contract allows.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import duckdb
 
@@ -54,6 +54,8 @@ class Plan:
     decision: Decision
     failing_rows: int
     by_check: dict[str, int]  # failing rows per row-level check that is quarantined
+    # Failed checks whose failing-row condition DuckDB could not evaluate, with its error.
+    unevaluable: dict[str, str] = field(default_factory=dict)
 
 
 def _mark_failing_rows(
@@ -75,40 +77,77 @@ def _mark_failing_rows(
     return dict(counts)
 
 
+def _count_each(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, conditions: dict[str, str]
+) -> tuple[dict[str, int], dict[str, str]]:
+    """Rows each condition finds; a condition DuckDB cannot evaluate (e.g. a bound of another
+    type than the column) is reported with its error instead of failing the step."""
+    counts, errors = {}, {}
+    for name, cond in conditions.items():
+        try:
+            ((counts[name],),) = conn.execute(
+                f"select count(*) from {staged.sql} where {cond}"
+            ).fetchall()
+        except duckdb.Error as e:
+            errors[name] = str(e).strip().splitlines()[0]
+    return counts, errors
+
+
+def _suite_condition(specs: Mapping[str, ExpectationSpec], name: str, staged: Staged) -> str | None:
+    spec = specs.get(name)
+    return unexpected_rows(spec, staged.sql) if spec is not None else None
+
+
+def unevaluable_noted(outcomes: Sequence[CheckOutcome], plan: Plan) -> list[CheckOutcome]:
+    """The outcomes whose failing rows could not be found, saying why (the check fails with
+    the error; the delivery was held, not the step crashed)."""
+    return [
+        replace(
+            o,
+            error=o.error or plan.unevaluable[o.check_name],
+            description=f"{o.description} Its failing rows could not be found in SQL "
+            f"({plan.unevaluable[o.check_name]}), so it holds the whole delivery.".strip(),
+        )
+        for o in outcomes
+        if o.check_name in plan.unevaluable
+    ]
+
+
 def plan_publication(
     conn: duckdb.DuckDBPyConnection,
     staged: Staged,
     outcomes: Sequence[CheckOutcome],
     suite: SuiteSpec | None,
     max_share: float | None,
+    row_conditions: Mapping[str, str] | None = None,
 ) -> Plan:
     """Find the rows each failed row-level ERROR check fails, and decide.
 
-    A check is quarantined row by row only if its SQL condition finds exactly the rows GX
-    counted; otherwise (a regex DuckDB reads differently, an odd value set) it is treated as a
-    statement about the whole table, and the delivery is held rather than half-cleaned.
+    `row_conditions` are the failing-row conditions of the asset's other row-level checks
+    (those its contract implies). A check is quarantined row by row only if its SQL condition
+    finds exactly the rows it counted; otherwise (a regex DuckDB reads differently, an odd
+    value set, a condition DuckDB cannot evaluate) it is treated as a statement about the
+    whole table, and the delivery is held rather than half-cleaned.
     """
     specs = {e.check_name: e for e in suite.expectations} if suite else {}
     failed = [o for o in outcomes if not o.passed and o.severity == "ERROR"]
+    known = dict(row_conditions or {})
     conditions = {
         o.check_name: cond
         for o in failed
-        if o.check_name in specs
-        and (cond := unexpected_rows(specs[o.check_name], staged.sql)) is not None
+        if (cond := known.get(o.check_name) or _suite_condition(specs, o.check_name, staged))
     }
-    by_check = _mark_failing_rows(conn, staged, conditions)
+    counts, unevaluable = _count_each(conn, staged, conditions)
     agreed = {
-        o.check_name
+        o.check_name: conditions[o.check_name]
         for o in failed
-        if o.check_name in conditions and by_check.get(o.check_name, 0) == o.unexpected_count
+        if o.check_name in counts and counts[o.check_name] == o.unexpected_count
     }
-    if agreed != set(conditions):
-        conditions = {name: cond for name, cond in conditions.items() if name in agreed}
-        by_check = _mark_failing_rows(conn, staged, conditions)
+    by_check = _mark_failing_rows(conn, staged, agreed)
     ((failing,),) = conn.execute(f"select count(*) from {staged.failing.sql}").fetchall()
     names = tuple(o.check_name for o in failed)
-    decision = decide(names, set(conditions), failing, staged.rows, max_share)
-    return Plan(decision, failing, by_check)
+    decision = decide(names, set(agreed), failing, staged.rows, max_share)
+    return Plan(decision, failing, by_check, unevaluable)
 
 
 def checks_to_recheck(

@@ -29,7 +29,7 @@ from dq_pipelines.storage import sql
 from dq_pipelines.storage.identifiers import quote_identifier
 from dq_pipelines.storage.ops_tables import NOW, PUBLICATIONS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse, table_exists
-from dq_pipelines.wap.audit import TableChecks, audit
+from dq_pipelines.wap.audit import RowConditions, TableChecks, audit
 from dq_pipelines.wap.decide import (
     HELD,
     PARTIAL,
@@ -38,6 +38,7 @@ from dq_pipelines.wap.decide import (
     plan_publication,
     recheck_remaining_rows,
     select_remaining,
+    unevaluable_noted,
 )
 from dq_pipelines.wap.quarantine import quarantine, supersede
 from dq_pipelines.wap.stage import Staged, drop_staged
@@ -195,15 +196,18 @@ def audit_and_publish(
     run_id: str,
     table_checks: TableChecks | None = None,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
+    row_conditions: RowConditions | None = None,
 ) -> tuple[list[CheckOutcome], Publication]:
     """Audit a staged table, publish what passes, and report each check as published.
 
-    The staged table and its helpers are dropped whatever happens.
+    `row_conditions` give the failing rows of the asset's own row-level checks (beside its
+    suite's). The staged table and its helpers are dropped whatever happens.
     """
     try:
         outcomes = audit(warehouse, suite, staged.ref, table_checks)
+        conditions = row_conditions(staged.sql) if row_conditions is not None else {}
         publication, rechecked = _decide_and_publish(
-            warehouse, staged, outcomes, suite, max_share, run_id, on_publish
+            warehouse, staged, outcomes, suite, max_share, run_id, on_publish, conditions
         )
     except BaseException:
         with warehouse.connect() as conn:
@@ -222,6 +226,7 @@ def _decide_and_publish(
     max_share: float | None,
     run_id: str,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None,
+    conditions: dict[str, str],
 ) -> tuple[Publication, list[CheckOutcome]]:
     """Plan, publish and drop the staged table on one connection.
 
@@ -230,15 +235,16 @@ def _decide_and_publish(
     another, configured differently, is open in the process.
     """
     with warehouse.connect() as conn:
-        plan = plan_publication(conn, staged, outcomes, suite, max_share)
+        plan = plan_publication(conn, staged, outcomes, suite, max_share, conditions)
+        noted = unevaluable_noted(outcomes, plan)
         recheck = checks_to_recheck(staged, suite, plan)
         if not recheck or suite is None:
             publication = apply_publication(conn, staged, plan, max_share, run_id, on_publish)
             drop_staged(conn, staged)
-            return publication, []
+            return publication, noted
         select_remaining(conn, staged)
     plan, rechecked = recheck_remaining_rows(warehouse, staged, suite, plan, recheck)
     with warehouse.connect() as conn:
         publication = apply_publication(conn, staged, plan, max_share, run_id, on_publish)
         drop_staged(conn, staged)
-    return publication, rechecked
+    return publication, rechecked + noted

@@ -12,6 +12,7 @@ from typing import Any
 import duckdb
 
 from dq_pipelines.checks.gx_runner import TableRef
+from dq_pipelines.declared.typed_columns import DELIVERED
 
 AUDIT_SCHEMA = "dq_audit"
 _RUN = "__run_"  # staged tables are named <asset>__run_<run id>[__<helper>]
@@ -23,6 +24,8 @@ class Staged:
     ref: TableRef
     rows: int
     columns: tuple[str, ...]
+    # The fields of its `_delivered` column: each row's text as delivered (typed_columns.py).
+    delivered: tuple[str, ...] = ()
 
     @property
     def sql(self) -> str:
@@ -59,7 +62,11 @@ def stage(
     conn.execute(f"create or replace table {ref.sql} as {select_sql}", list(params))
     ((rows,),) = conn.execute(f"select count(*) from {ref.sql}").fetchall()
     columns = tuple(d[0] for d in conn.execute(f"select * from {ref.sql} limit 0").description)
-    return Staged(asset, ref, rows, columns)
+    delivered = ()
+    if DELIVERED in columns:
+        found = conn.execute(f"select unnest({DELIVERED}) from {ref.sql} limit 0").description
+        delivered = tuple(d[0] for d in found)
+    return Staged(asset, ref, rows, columns, delivered)
 
 
 def drop_staged(conn: duckdb.DuckDBPyConnection, staged: Staged) -> None:

@@ -63,10 +63,10 @@ def test_one_post_per_failed_check_and_none_on_the_next_tick(
     assert len(texts) == len(failed)
     assert cursor is not None
 
-    epoch = next(t for t in texts if "stg_catalog / updated_at__not_null" in t)
+    epoch = next(t for t in texts if "raw_catalog / updated_at__type" in t)  # held at raw
     assert "(ERROR, blocking)" in epoch
     assert "unexpected_count: 800" in epoch and "unexpected_percent: 100" in epoch
-    assert "Blocked: category_model, category_model_evaluation, training_set" in epoch
+    assert "Blocked: category_model, category_model_evaluation, stg_catalog, training_set" in epoch
     assert f"http://dagster.test/runs/{result.run_id}" in epoch
     diagnosis = next(t for t in texts if "raw_catalog / updated_at__format" in t)
     assert "(WARN)" in diagnosis and "Nothing blocked" in diagnosis

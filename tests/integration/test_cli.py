@@ -81,18 +81,24 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     rerun = second.stdout.split(f"removed the earlier demo run in {folder}\n")[1]
     assert _comparable(rerun) == _comparable(first.stdout)  # stderr has timestamped logs
     out = first.output
-    assert "== clean delivery 2026-11-26" in out and "checks: 38 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-26" in out and "checks: 56 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     dirty = out.split("== slightly dirty delivery 2026-11-27")[1].split("== faulty")[0]
-    assert "PARTIAL stg_catalog: 298 of 300 rows published, 2 quarantined" in dirty
+    assert "PARTIAL raw_catalog: 299 of 300 rows published, 1 quarantined" in dirty  # title
+    assert "PARTIAL stg_catalog: 298 of 299 rows published, 1 quarantined" in dirty
     assert "training: RAN -> model" in dirty
     assert "== faulty delivery 2026-11-28" in out
-    assert "FAILED stg_catalog.updated_at__not_null [ERROR, blocking]" in out
-    assert "training: BLOCKED (blocking check(s) failed: stg_catalog.product_id__unique" in out
+    assert "FAILED raw_catalog.updated_at__type [ERROR, blocking]" in out  # held at raw
+    blocked = re.search(r"^training: BLOCKED \(blocking check\(s\) failed: (.*)\)$", out, re.M)
+    assert blocked and set(blocked.group(1).split(", ")) == {
+        "raw_catalog.title__not_null",
+        "raw_catalog.product_id__unique",
+        "raw_catalog.updated_at__type",
+    }  # the contract's checks hold the catalog at raw
     # One count, from the alerts table, split by the run that raised them.
     assert re.findall(r"^alerts: .*$", out, re.M) == [
-        "alerts: 10 stored -> dq_alerts table (Slack not configured) "
-        "(2 from the slightly dirty delivery 2026-11-27, 8 from the faulty delivery 2026-11-28)"
+        "alerts: 8 stored -> dq_alerts table (Slack not configured) "
+        "(2 from the slightly dirty delivery 2026-11-27, 6 from the faulty delivery 2026-11-28)"
     ]
     assert "Data check failed:" not in out  # alert bodies only with --verbose
     assert out.count("Slack is not configured") <= 1

@@ -30,10 +30,11 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    assert len(specs) == 38
+    assert len(specs) == 56  # 18 of them the contracts' not-null, primary-key and type checks
     # ERROR on an asset that feeds training: blocking.
     assert specs["stg_catalog.price__between"].blocking
-    assert specs["raw_catalog.product_id__not_null"].blocking
+    assert specs["raw_catalog.product_id__not_null"].blocking  # from the contract now
+    assert specs["raw_catalog.price__type"].blocking
     assert specs["stg_catalog.updated_at__not_null"].blocking
     assert specs["raw_catalog.delivery_is_current"].blocking
     assert specs["raw_labels.delivery_accepted"].blocking

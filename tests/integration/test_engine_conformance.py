@@ -301,7 +301,6 @@ def test_every_expectation_type_in_the_suites_has_cases():
     assert used == {
         "expect_table_row_count_to_be_between",
         "expect_column_values_to_not_be_null",
-        "expect_column_values_to_match_regex",
         "expect_column_values_to_be_unique",
         "expect_column_values_to_be_between",
         "expect_column_values_to_be_in_set",

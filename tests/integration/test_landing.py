@@ -217,7 +217,7 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
         "catalog.updated_at in delivery 2026-11-28: 100% of values look like Unix epoch "
         "seconds; contract says dd/mm/yyyy (previous 1 deliveries matched)"
     )
-    assert not drifted["stg_catalog.updated_at__not_null"].passed
+    assert not drifted["raw_catalog.updated_at__type"].passed  # held at raw
 
     fixed = _fixed_definitions(
         tmp_path, monkeypatch, ("formats: [dd/mm/yyyy]", "formats: [dd/mm/yyyy, epoch_s]")
@@ -225,6 +225,7 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
     replayed = run_job(fixed, instance, run_config=REPLAY)
     checks = evaluations(replayed)
     assert checks["raw_catalog.updated_at__format"].passed
+    assert checks["raw_catalog.updated_at__type"].passed
     assert checks["stg_catalog.updated_at__not_null"].passed
     assert replayed.success
     dates = warehouse.query("select count(*) as n, min(updated_at) as lo from stg_catalog")

@@ -22,7 +22,7 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
     assert failed == set()
-    assert len(checks) == 38
+    assert len(checks) == 56  # 18 of them implied by the contracts (not-null, key, type)
     assert {"category_model", "category_model_evaluation"} <= materialized(result)
 
     registry = warehouse.query("select * from dq_model_registry")
@@ -47,7 +47,8 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
     assert not result.success
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
-    # The raw format check diagnoses the date switch; staging blocks on what it did to the data.
+    # The raw format check diagnoses the date switch; the contract's checks on the typed raw
+    # table hold the delivery (every date fails its type), so staging keeps its version.
     diagnosis = checks["raw_catalog.updated_at__format"].metadata
     assert diagnosis["unexpected_percent"].value == 100.0
     assert diagnosis["description"].value == (
@@ -56,25 +57,25 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
     )
     assert failed >= {
         "raw_catalog.updated_at__format",
-        "stg_catalog.updated_at__not_null",
-        "stg_catalog.title__not_null",
-        "stg_catalog.price__between",
-        "stg_catalog.product_id__unique",
-        "stg_catalog.category__in_set",
+        "raw_catalog.updated_at__type",
+        "raw_catalog.title__not_null",
+        "raw_catalog.product_id__unique",
     }
-    assert checks["stg_catalog.title__not_null"].metadata["unexpected_count"].value == 40
+    assert checks["raw_catalog.title__not_null"].metadata["unexpected_count"].value == 40
+    assert checks["raw_catalog.updated_at__type"].metadata["publication"].value == "held"
     built = materialized(result)
-    assert {"raw_catalog", "stg_catalog"} <= built
-    assert not built & {"training_set", "category_model", "category_model_evaluation"}
+    assert "raw_catalog" in built
+    assert not built & {"stg_catalog", "training_set", "category_model",
+                        "category_model_evaluation"}  # fmt: skip
     assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 0
 
 
 @pytest.mark.parametrize(
     ("faults", "failing_check"),
     [
-        (Faults(null_titles=0.05), "stg_catalog.title__not_null"),
+        (Faults(null_titles=0.05), "raw_catalog.title__not_null"),  # required: true
         (Faults(bad_prices=0.03), "stg_catalog.price__between"),
-        (Faults(duplicate_ids=0.02), "stg_catalog.product_id__unique"),
+        (Faults(duplicate_ids=0.02), "raw_catalog.product_id__unique"),  # primary_key
         (Faults(unknown_categories=0.03), "stg_catalog.category__in_set"),
         (Faults(flipped_labels=0.2), "training_set.label_agrees_with_vendor_category"),
     ],

@@ -117,8 +117,9 @@ def test_too_many_failing_rows_hold_the_delivery_and_block_training(
 def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     defs, instance, project_env, warehouse
 ):
-    """Four prices with a decimal comma (0.5%) fail raw_catalog.price__is_decimal: they are
-    quarantined at the raw layer and never reach stg_catalog."""
+    """Four prices with a decimal comma (0.5%) do not cast to the contract's decimal type and
+    fail raw_catalog.price__type: they are quarantined at the raw layer, as delivered, and
+    never reach stg_catalog."""
     deliver(project_env, FAULTY_DAY)
     path = project_env / "landing" / "catalog" / str(FAULTY_DAY) / "catalog.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -126,10 +127,10 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     frame.to_csv(path, index=False)
 
     result = run_job(defs, instance)
-    check = evaluations(result)["raw_catalog.price__is_decimal"]
+    check = evaluations(result)["raw_catalog.price__type"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["quarantined_rows"].value == 4
-    assert check.metadata["engine"].value == "duckdb-re2"  # regexes run in RE2, quarantined too
+    assert check.metadata["unexpected_sample"].value == ["12,50"]  # the delivered text
     prices = warehouse.query(
         "select row_data->>'price' as price, staged_row from dq_quarantine "
         "where asset = 'raw_catalog' order by staged_row"
@@ -166,7 +167,7 @@ def test_a_manual_downstream_run_reads_only_published_data(defs, instance, proje
 def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
     defs, instance, project_env, warehouse, tmp_path, monkeypatch
 ):
-    """The epoch-date switch holds the catalog (every updated_at unparseable); once the
+    """The epoch-date switch holds the raw catalog (every updated_at fails its type); once the
     contract accepts epoch seconds, replaying the archived delivery publishes it and releases
     the held rows, which stay in the quarantine table, marked."""
     from test_landing import REPLAY, _fixed_definitions
@@ -176,7 +177,7 @@ def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
     deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
     drifted = run_job(defs, instance)
     held = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
-    assert held["staged_quarantine"] == held["delivered"] and held["staged"] == 0
+    assert held["raw_quarantine"] == held["delivered"] and held["raw"] == 0
 
     fixed = _fixed_definitions(
         tmp_path, monkeypatch, ("formats: [dd/mm/yyyy]", "formats: [dd/mm/yyyy, epoch_s]")
@@ -185,13 +186,14 @@ def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
     assert replayed.success
     released = warehouse.query(
         "select count(*) as n, count(released_at) as released, any_value(released_by_run) as by "
-        "from dq_quarantine where asset = 'stg_catalog' and run_id = ?",
+        "from dq_quarantine where asset = 'raw_catalog' and run_id = ?",
         [drifted.run_id],
     ).iloc[0]
     assert released["n"] == released["released"] == held["delivered"]  # kept, and released
     assert released["by"] == replayed.run_id
     after = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
     assert after["staged"] == after["delivered"] and after["staged_quarantine"] == 0
+    assert after["raw_quarantine"] == 0
 
 
 def test_checks_run_on_their_own_audit_the_published_table(defs, instance, project_env, warehouse):

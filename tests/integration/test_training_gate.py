@@ -33,7 +33,7 @@ def test_manual_training_after_a_failed_check_refuses_then_obeys_a_recorded_over
 
     refused = run_job(defs, instance, "train_job")
     assert not refused.success
-    assert "stg_catalog:updated_at__not_null (FAILED)" in _step_error(refused)
+    assert "raw_catalog:updated_at__type (FAILED)" in _step_error(refused)  # held at raw
     assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 1
 
     reason = "vendor confirmed dates are fine; ticket DQ-42"

@@ -139,13 +139,13 @@ def test_webserver_shows_assets_checks_and_the_failed_check(webserver, faulty_ho
     nodes = _graphql(port, ASSETS_QUERY)["assetNodes"]
     by_key = {"/".join(n["assetKey"]["path"]): n for n in nodes}
     assert {"raw_catalog", "stg_catalog", "training_set", "category_model"} <= set(by_key)
-    stg_checks = {c["name"]: c for c in by_key["stg_catalog"]["assetChecksOrError"]["checks"]}
-    assert stg_checks["updated_at__not_null"]["blocking"] is True
+    raw_checks = {c["name"]: c for c in by_key["raw_catalog"]["assetChecksOrError"]["checks"]}
+    assert raw_checks["updated_at__type"]["blocking"] is True
 
     executions = _graphql(
         port,
         CHECK_QUERY,
-        {"key": {"path": ["stg_catalog"]}, "name": "updated_at__not_null"},
+        {"key": {"path": ["raw_catalog"]}, "name": "updated_at__type"},
     )["assetCheckExecutions"]
     latest = executions[0]
     assert latest["runId"] == run_id and latest["status"] == "FAILED"
@@ -173,11 +173,11 @@ def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver)
     while (status := client.get_run_status(run_id).value) not in ("SUCCESS", "FAILURE"):
         assert time.monotonic() < deadline, f"run {run_id} still {status}"
         time.sleep(1)
-    assert status == "FAILURE"  # the blocking staging checks failed on the faulty delivery
+    assert status == "FAILURE"  # the blocking raw type check failed on the faulty delivery
     executions = _graphql(
         webserver,
         CHECK_QUERY,
-        {"key": {"path": ["stg_catalog"]}, "name": "updated_at__not_null"},
+        {"key": {"path": ["raw_catalog"]}, "name": "updated_at__type"},
     )["assetCheckExecutions"]
     assert executions[0]["runId"] == run_id and executions[0]["status"] == "FAILED"
 

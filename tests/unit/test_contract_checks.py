@@ -9,6 +9,7 @@ from dq_pipelines.declared.contract_checks import (
     DAGSTER,
     FRESHNESS_CHECK,
     OWN,
+    ROW_LEVEL,
     contract_checks,
     schema_change_check_name,
 )
@@ -22,9 +23,10 @@ path_pattern: "things/{delivery_date}/things*.csv"
 primary_key: [id]
 freshness: {max_delivery_lag_days: 2, severity: error}
 columns:
-  id: {type: varchar, required: true}
-  born: {type: date, formats: [yyyy-mm-dd]}
+  id: {type: varchar, required: true, pattern: "^[a-z]+$"}
+  born: {type: date, formats: [yyyy-mm-dd], min: 1900-01-01}
   seen: {type: date, formats: [dd/mm/yyyy], max_age_days: 7}
+  Size (cm): {type: integer, values: [1, 2, 3], max: 3, severity: warn}
 """
 
 
@@ -39,9 +41,21 @@ def test_a_contract_implies_its_checks_named_from_its_columns(tmp_path):
         ("born__format", "WARN", AUDIT),
         ("seen__format", "WARN", AUDIT),
         ("seen__age", "WARN", AUDIT),
+        ("id__not_null", "ERROR", AUDIT),  # required: true
+        ("id__unique", "ERROR", AUDIT),  # primary_key: [id]
+        ("born__type", "ERROR", AUDIT),  # a declared type other than text
+        ("seen__type", "ERROR", AUDIT),
+        ("size_cm__type", "WARN", AUDIT),  # the column's severity; named by its stem
+        ("size_cm__in_set", "WARN", AUDIT),  # values
+        ("born__between", "ERROR", AUDIT),  # min
+        ("size_cm__between", "WARN", AUDIT),  # max
+        ("id__match_regex", "ERROR", AUDIT),  # pattern
     ]
     assert {c.asset for c in checks} == {"raw_things"}
-    assert [c.column.name for c in checks if c.runs == AUDIT] == ["born", "seen", "seen"]
+    assert [c.column.name for c in checks if c.runs == AUDIT] == [
+        "born", "seen", "seen", "id", "id", "born", "seen", "Size (cm)", "Size (cm)", "born",
+        "Size (cm)", "id",
+    ]  # fmt: skip
 
 
 def test_the_schema_change_check_is_named_as_dagster_builds_it():
@@ -49,13 +63,16 @@ def test_the_schema_change_check_is_named_as_dagster_builds_it():
     assert {k.name for k in built.check_keys} == {schema_change_check_name()}
 
 
-def test_every_kind_has_its_computation_and_nothing_else_does():
+def test_every_kind_has_its_computation_and_nothing_else_does(tmp_path):
+    path = tmp_path / "things.yaml"
+    path.write_text(CONTRACT)  # declares the keys the project's contracts do not use
+    contracts = [*load_project().contracts.values(), parse_contract(path)]
     kinds = {
-        runs: {c.kind for p in [load_project()] for s in p.contracts.values()
-               for c in contract_checks(s) if c.runs == runs}
+        runs: {c.kind for s in contracts for c in contract_checks(s) if c.runs == runs}
         for runs in (AUDIT, DAGSTER)
-    }  # fmt: skip
+    }
     assert kinds[AUDIT] == set(AUDIT_COMPUTATIONS)
+    assert kinds[AUDIT] >= ROW_LEVEL
     assert kinds[DAGSTER] == set(DAGSTER_BUILDERS)
 
 
@@ -65,3 +82,13 @@ def test_the_project_catalogue_lists_the_registry_checks():
     for contract in project.contracts.values():
         for c in contract_checks(contract):
             assert DeclaredCheck(c.asset, c.name, c.severity) in declared
+
+
+def test_no_suite_check_repeats_or_collides_with_a_contract_check():
+    """Suites say what a contract cannot: a suite check named like a contract check of the
+    same asset would be a second Dagster check of one name."""
+    project = load_project()
+    for contract in project.contracts.values():
+        suite = project.suites.get(contract.raw_table)
+        named = {e.check_name for e in suite.expectations} if suite else set()
+        assert named.isdisjoint({c.name for c in contract_checks(contract)}), contract.name

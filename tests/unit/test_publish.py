@@ -185,3 +185,24 @@ def test_a_publication_decides_publishes_and_cleans_up_on_one_connection(tmp_pat
     monkeypatch.setattr(DuckDBWarehouse, "connect", lambda self: opened.append(1) or connect(self))
     assert audit_and_publish(warehouse, staged, suite, 0.05, "run-1")[1].status == "partial"
     assert len(opened) == 1
+
+
+def test_an_expectation_duckdb_cannot_evaluate_fails_and_holds_instead_of_crashing(tmp_path):
+    """Issue 10, finding 1: a range on a text column (`x` is VARCHAR) made the quarantine SQL
+    raise `BinderException: Cannot compare values of type VARCHAR and type DOUBLE`, failing the
+    step before anything was recorded. Now the check fails with the error, the delivery is
+    held, and the publication (and what `on_publish` records with it) is written."""
+    warehouse, staged = _staged(tmp_path)
+    spec = _spec("x__between", "expect_column_values_to_be_between", column="x", min_value=0)
+    recorded = []
+    reported, publication = audit_and_publish(
+        warehouse, staged, SuiteSpec("t", None, (spec,)), 0.5, "run-1",
+        on_publish=lambda conn, p: recorded.append(p.status),
+    )  # fmt: skip
+    (check,) = reported
+    assert not check.passed and check.severity == "ERROR"
+    assert check.error and "could not be found in SQL" in check.description
+    assert "Cannot compare values of type VARCHAR" in check.description
+    assert publication.status == HELD and recorded == [HELD]
+    assert warehouse.query("select status from dq_publications")["status"].tolist() == [HELD]
+    assert publication.quarantined_rows == 100  # held: every staged row kept, nothing lost

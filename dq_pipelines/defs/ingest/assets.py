@@ -17,6 +17,7 @@ from dq_pipelines.checks.contract_checks import (
     delivery_outcomes,
     freshness_outcome,
 )
+from dq_pipelines.checks.contract_rows import row_conditions
 from dq_pipelines.checks.dagster_results import (
     SEVERITY,
     contract_check_specs,
@@ -57,8 +58,8 @@ def raw_asset_spec(contract: SourceContract, project: Project) -> dg.AssetSpec:
     return dg.AssetSpec(
         raw,
         group_name="ingest",
-        description=f"Delivered '{contract.name}' rows as text, with lineage, published "
-        "after their audit. " + contract.description,
+        description=f"Delivered '{contract.name}' rows in their declared types, with the "
+        "delivered text and lineage, published after their audit. " + contract.description,
         kinds={"duckdb", contract.format},
         # Evaluated by Dagster's freshness daemon; alert_on_failed_checks reports a FAIL.
         freshness_policy=dg.FreshnessPolicy.time_window(
@@ -81,6 +82,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         # nothing is recorded.
         staged_checks=lambda conn, table: delivery_outcomes(conn, contract, table, record=True),
         published_checks=lambda conn, table: delivery_outcomes(conn, contract, table, False),
+        row_conditions=lambda table: row_conditions(contract, table),
     )
     check_specs = (suite_check_specs(suite, project) if suite else []) + contract_check_specs(
         contract, project
