@@ -132,7 +132,7 @@ def test_replay_reingests_an_archived_delivery_and_retrains(project_env, monkeyp
     result = CliRunner().invoke(main, ["replay", "catalog", "--date", str(CLEAN_DAY)])
     assert result.exit_code == 0, result.output
     assert "== replay of catalog 2026-11-27" in result.output
-    assert "checks: 20 passed, 0 failed" in result.output
+    assert "checks: 27 passed, 0 failed" in result.output
     assert "training: RAN" in result.output
 
 

@@ -40,7 +40,7 @@ def test_ingest_loads_a_source_then_status_reports_it(project_env, home):
     assert loaded.exit_code == 0, loaded.output
     assert "running ingest of catalog 2026-11-27: raw_catalog, stg_catalog" in loaded.output
     assert "== ingest of catalog 2026-11-27" in loaded.output
-    assert "checks: 15 passed, 0 failed" in loaded.output
+    assert "checks: 22 passed, 0 failed" in loaded.output
     assert "training: not part of this run" in loaded.output
 
     again = runner.invoke(main, ["ingest", "catalog", "--date", "2026-11-27"])
@@ -69,9 +69,9 @@ def test_ingest_exits_1_when_a_blocking_check_fails(project_env, home):
     assert runner.invoke(main, faulty).exit_code == 0
     result = runner.invoke(main, ["ingest", "catalog"])
     assert result.exit_code == 1
-    assert "FAILED stg_catalog.product_id__unique [ERROR, blocking]" in result.output
+    assert "FAILED raw_catalog.product_id__unique [ERROR, blocking]" in result.output
     status = runner.invoke(main, ["status"])
-    assert "stg_catalog.product_id__unique [ERROR]" in status.output
+    assert "raw_catalog.product_id__unique [ERROR]" in status.output
 
 
 def _outcome(selected: set[str]):
