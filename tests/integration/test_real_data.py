@@ -9,7 +9,6 @@ Each case is its own test, so what main does not do yet is an xfail of that case
 `pytest -s` prints the per-delivery table.
 """
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -156,8 +155,10 @@ def _table(arrivals: list[Arrival]) -> str:
     return "\n".join(lines)
 
 
-@pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealRun]:
+@pytest.fixture(scope="session")
+def real(tmp_path_factory: pytest.TempPathFactory) -> RealRun:
+    """Every delivery run once per xdist worker (module scope would rebuild it each time a
+    worksteal worker comes back to this module); the project is patched only while building."""
     root = tmp_path_factory.mktemp("real_data")
     with pytest.MonkeyPatch.context() as monkeypatch:
         landing = _env(monkeypatch, root)
@@ -197,8 +198,8 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealRun]:
                     warehouse, result, STATION, day, case.name, case.content, case.delivered_rows
                 )
             print("\n" + _table([*arrivals.values(), *bad.values()]))
-            yield RealRun(warehouse, arrivals, rows, bad, cases)
     load_project.cache_clear()
+    return RealRun(warehouse, arrivals, rows, bad, cases)
 
 
 @pytest.mark.parametrize("source", ["stocks", "seattle_weather", STATION])
