@@ -15,6 +15,7 @@ from dq_pipelines.checks.row_conditions import duplicated, matches, sql_literal
 from dq_pipelines.declared.contract_checks import (
     AUDIT,
     IN_SET,
+    NEW_KEY,
     NOT_NULL,
     PATTERN,
     ROW_LEVEL,
@@ -32,6 +33,8 @@ def row_condition(contract: SourceContract, check: ContractCheck, table: str) ->
     """SQL true for each row of `table` the check fails."""
     if check.kind == UNIQUE:
         return duplicated(list(contract.primary_key), table)
+    if check.kind == NEW_KEY:
+        return _published_before(contract, table)
     column = check.column
     if column is None or check.kind not in ROW_LEVEL:
         raise ValueError(f"{check.name} is not a row-level column check")
@@ -43,6 +46,18 @@ def row_condition(contract: SourceContract, check: ContractCheck, table: str) ->
         return f"(not {missing} and {typed} is null)"
     # The others judge the typed value, as a suite expectation would; missing is not judged.
     return f"({typed} is not null and ({_fails(column, typed, check.kind)}))"
+
+
+def _published_before(contract: SourceContract, table: str) -> str:
+    """The row's key is in the published table under another delivery date (an append
+    source's raw table exists before its first publication: landing/ingest.py)."""
+    same = " and ".join(
+        f"p.{quote_identifier(c)} = {table}.{quote_identifier(c)}" for c in contract.key
+    )
+    return (
+        f"exists (select 1 from {quote_identifier(contract.raw_table)} as p "
+        f"where p._delivery_date <> {table}._delivery_date and {same})"
+    )
 
 
 def _fails(column: ColumnSpec, typed: str, kind: str) -> str:
@@ -69,7 +84,8 @@ def row_conditions(contract: SourceContract, table: str) -> dict[str, str]:
 
 def _shown(contract: SourceContract, check: ContractCheck) -> tuple[list[str], str]:
     """The columns a failing row is shown by, and their delivered text as one SQL value."""
-    names = list(contract.primary_key) if check.kind == UNIQUE else [check.column.name]
+    keys = {UNIQUE: list(contract.primary_key), NEW_KEY: list(contract.key)}
+    names = keys.get(check.kind) or [check.column.name]
     texts = [delivered_sql(n) for n in names]
     return names, texts[0] if len(texts) == 1 else f"[{', '.join(texts)}]"
 

@@ -41,7 +41,8 @@ KEY_SEVERITY = "ERROR"  # of the primary-key check (a column check has its colum
 # The kinds whose failing rows the audit finds one by one (checks/contract_rows.py).
 NOT_NULL, UNIQUE, TYPE = "not_null", "unique", "type"
 IN_SET, BETWEEN, PATTERN = "in_set", "between", "pattern"
-ROW_LEVEL = frozenset({NOT_NULL, UNIQUE, TYPE, IN_SET, BETWEEN, PATTERN})
+NEW_KEY = "new_key"  # an append source's row whose key an earlier delivery date published
+ROW_LEVEL = frozenset({NOT_NULL, UNIQUE, TYPE, IN_SET, BETWEEN, PATTERN, NEW_KEY})
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,23 @@ def _primary_key(contract: SourceContract) -> Iterator[ContractCheck]:
     )
 
 
+def _append_key(contract: SourceContract) -> Iterator[ContractCheck]:
+    if contract.mode != "append":
+        return
+    key = contract.key
+    columns = {c.name: c for c in contract.columns}
+    yield ContractCheck(
+        contract.raw_table,
+        f"{columns[key[0]].stem}__new" if len(key) == 1 else "key__new",
+        NEW_KEY,
+        KEY_SEVERITY,
+        f"Each delivered row is new: no earlier delivery date published its key "
+        f"({', '.join(key)}). A corrected re-delivery of a date replaces that date's rows.",
+        AUDIT,
+        columns[key[0]] if len(key) == 1 else None,
+    )
+
+
 def _types(contract: SourceContract) -> Iterator[ContractCheck]:
     for col in contract.columns:
         if not is_text(col):
@@ -223,6 +241,7 @@ KINDS: tuple[Callable[[SourceContract], Iterator[ContractCheck]], ...] = (
     _ages,
     _required,
     _primary_key,
+    _append_key,
     _types,
     _values,
     _bounds,

@@ -230,18 +230,23 @@ def _mirror(conn: duckdb.DuckDBPyConnection, load_id: str) -> None:
     )
 
 
-def mark_replaced(conn: duckdb.DuckDBPyConnection, source: str, load_id: str) -> None:
+def mark_replaced(
+    conn: duckdb.DuckDBPyConnection, source: str, load_id: str, day: date | None = None
+) -> None:
     """A published load supersedes the source's earlier loaded ones (their files stay in the
-    archive): `replaced`, `superseded_by` this load, and so are the arrivals they read."""
+    archive): `replaced`, `superseded_by` this load, and so are the arrivals they read. Only
+    those of delivery date `day`, if given (an append source keeps its other dates' loads)."""
+    same_day = "" if day is None else " and delivery_date = ?"
+    dated = [] if day is None else [day]
     conn.execute(
         "update dq_manifest set status = 'replaced' where source = ? and status = 'loaded' "
-        "and load_id <> ?",
-        [source, load_id],
+        "and load_id <> ?" + same_day,
+        [source, load_id, *dated],
     )
     conn.execute(
         "update dq_loads set status = 'replaced', superseded_by = ? "
-        "where source = ? and status = 'loaded' and load_id <> ?",
-        [load_id, source, load_id],
+        "where source = ? and status = 'loaded' and load_id <> ?" + same_day,
+        [load_id, source, load_id, *dated],
     )
 
 

@@ -8,7 +8,7 @@ it. A parsed delivery is staged; publish.py decides what of it reaches the raw t
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -212,7 +212,7 @@ def _stage_rows(
     )
     read = ", ".join(f"r.{quote_identifier(c)}" for c in contract.column_names)
     names = [[str(a.archive_path), a.original_name] for a in archived]
-    return stage(
+    staged = stage(
         conn,
         contract.raw_table,
         run_id,
@@ -235,6 +235,15 @@ def _stage_rows(
         ],
         run_is_over,
     )
+    if contract.mode != "append":
+        return staged
+    # An append source's published table exists from its first delivery on (empty until that
+    # is published), so its rows can be compared with what earlier dates published.
+    conn.execute(
+        f"create table if not exists {quote_identifier(contract.raw_table)} as "
+        f"select * from {staged.sql} limit 0"
+    )
+    return replace(staged, append=True)
 
 
 def record_publication(
@@ -246,10 +255,14 @@ def record_publication(
 
     Runs inside the publication's transaction: the raw table and the records change
     together. A held delivery's load stays `held` (archived, replayable); a published one
-    supersedes the source's earlier loaded ones (`replaced`).
+    supersedes the source's earlier loaded ones (`replaced`): all of them for a snapshot, those
+    of its delivery date for an append source.
     """
     if publication.status == HELD:
         decide_load(conn, outcome.load_id, "held", publication.reason)
         return
-    mark_replaced(conn, outcome.files[0].source, outcome.load_id)
+    appended = outcome.staged is not None and outcome.staged.append
+    mark_replaced(
+        conn, outcome.files[0].source, outcome.load_id, outcome.delivery_date if appended else None
+    )
     decide_load(conn, outcome.load_id, "loaded")

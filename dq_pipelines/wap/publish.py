@@ -123,20 +123,35 @@ def apply_publication(
 def _publish_or_keep(
     conn: duckdb.DuckDBPyConnection, staged: Staged, status: str
 ) -> tuple[int, int]:
-    """Replace the published table by the staged rows not failing (unless held); returns the
-    rows published and the rows the table holds after (held: its previous version, if any)."""
+    """Publish the staged rows not failing (unless held): replacing the table, or added to it
+    (`staged.append`); returns the rows published and the rows the table holds after (held:
+    its previous version, if any)."""
     target = quote_identifier(staged.asset)
     if status == HELD:
         if not table_exists(conn, staged.asset):
             return 0, 0
         ((kept,),) = conn.execute(f"select count(*) from {target}").fetchall()
         return 0, kept
-    conn.execute(
-        f"create or replace table {target} as select * from {staged.sql} "
+    passing = (
+        f"select * from {staged.sql} "
         f"where {sql.row_position()} not in (select row_no from {staged.failing.sql})"
     )
-    ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
-    return published, published
+    if not staged.append:
+        conn.execute(f"create or replace table {target} as {passing}")
+        ((published,),) = conn.execute(f"select count(*) from {target}").fetchall()
+        return published, published
+    # Append: the delivery's rows join the earlier deliveries'; a re-delivered date replaces
+    # that date's rows. (Positions are taken from the staged table first: the staged table is
+    # never changed, so they are the audit's.)
+    conn.execute(f"create table if not exists {target} as select * from {staged.sql} limit 0")
+    conn.execute(
+        f"delete from {target} where _delivery_date in "
+        f"(select distinct _delivery_date from {staged.sql})"
+    )
+    ((published,),) = conn.execute(f"select count(*) from ({passing})").fetchall()
+    conn.execute(f"insert into {target} by name {passing}")
+    ((table_rows,),) = conn.execute(f"select count(*) from {target}").fetchall()
+    return published, table_rows
 
 
 def _record(conn: duckdb.DuckDBPyConnection, publication: Publication, run_id: str) -> None:

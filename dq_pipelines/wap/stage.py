@@ -26,6 +26,9 @@ class Staged:
     columns: tuple[str, ...]
     # The fields of its `_delivered` column: each row's text as delivered (typed_columns.py).
     delivered: tuple[str, ...] = ()
+    # How it is published: False replaces the table (a snapshot); True adds its rows to it,
+    # replacing the rows of the same delivery date(s) (an append source; publish.py).
+    append: bool = False
 
     @property
     def sql(self) -> str:

@@ -30,7 +30,8 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    assert len(specs) == 56  # 18 of them the contracts' not-null, primary-key and type checks
+    assert len(specs) == 57  # 19 of them the contracts' not-null, key and type checks
+    assert not specs["raw_feedback.key__new"].blocking  # the append key; feeds no training
     # ERROR on an asset that feeds training: blocking.
     assert specs["stg_catalog.price__between"].blocking
     assert specs["raw_catalog.product_id__not_null"].blocking  # from the contract now
