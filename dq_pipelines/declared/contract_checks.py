@@ -187,8 +187,9 @@ def _types(contract: SourceContract) -> Iterator[ContractCheck]:
                 f"{col.stem}__type",
                 TYPE,
                 col.severity,
-                f"Every delivered '{col.name}' value is a {col.type}{accepted} (the contract's "
-                "type); a value that does not cast is a failing row, kept as delivered.",
+                f"Every delivered '{col.name}' value is a {col.type.lower()}{accepted} (the "
+                "contract's type); a value that does not cast is a failing row, kept as "
+                "delivered.",
                 AUDIT,
                 col,
             )

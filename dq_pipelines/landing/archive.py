@@ -269,3 +269,15 @@ def archived_arrivals(
 def archived_delivery(conn: duckdb.DuckDBPyConnection, source: str, day: date) -> list[Path]:
     """The archived files `dq-pipelines replay --date` reads (see `archived_arrivals`)."""
     return [f.archive_path for f in archived_arrivals(conn, source, day)]
+
+
+def last_accepted_columns(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[str, ...]:
+    """The header of the source's newest load that was parsed (loaded, held or replaced since),
+    or () if none was: the columns its raw table keeps while a delivery is unreadable."""
+    row = conn.execute(
+        "select any_value(columns) from dq_loads where source = ? "
+        "and status in ('loaded', 'held', 'replaced') and columns is not null "
+        "group by load_id order by max(started_at) desc limit 1",
+        [source],
+    ).fetchone()
+    return tuple(row[0]) if row else ()

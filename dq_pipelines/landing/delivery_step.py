@@ -11,7 +11,7 @@ from typing import Any
 
 from dq_pipelines.declared.contracts import SourceContract
 from dq_pipelines.declared.schemas import column_schema
-from dq_pipelines.landing.archive import archived_arrivals
+from dq_pipelines.landing.archive import archived_arrivals, last_accepted_columns
 from dq_pipelines.landing.ingest import (
     DeliveryError,
     IngestOutcome,
@@ -53,12 +53,18 @@ def write_delivery(
         received = receive(contract.name, landing.root, delivery_date, landed, landing.archive_root)
     with warehouse.connect() as conn:
         outcome = stage_delivery(conn, contract, received, load_id, run_id, replay, run_is_over)
-    return _written(contract, delivery_date, outcome, run_id)
+        kept = () if outcome.delivered_columns else last_accepted_columns(conn, contract.name)
+    return _written(contract, delivery_date, outcome, run_id, kept)
 
 
 def _written(
-    contract: SourceContract, delivery_date: date, outcome: IngestOutcome, run_id: str
+    contract: SourceContract,
+    delivery_date: date,
+    outcome: IngestOutcome,
+    run_id: str,
+    kept_columns: tuple[str, ...] = (),
 ) -> Written:
+    """`kept_columns`: the table's columns when the delivery's header could not be read."""
     metadata: dict[str, Any] = {
         "delivery_status": outcome.status,
         "delivery_date": str(delivery_date),
@@ -68,10 +74,11 @@ def _written(
     }
     if outcome.unread:
         metadata["refused_unread"] = [e.entry for e in outcome.unread]
-    if outcome.delivered_columns:  # what arrived, for the column-schema-change check
-        metadata["dagster/column_schema"] = column_schema(
-            dict.fromkeys(outcome.delivered_columns, "VARCHAR")
-        )
+    # What arrived, for Dagster's column-schema-change check; when no header could be read, the
+    # columns the table keeps (the last parsed delivery's), so neither this check nor the next
+    # delivery's says only "no column schema metadata".
+    if columns := outcome.delivered_columns or kept_columns:
+        metadata["dagster/column_schema"] = column_schema(dict.fromkeys(columns, "VARCHAR"))
     if outcome.reason:
         metadata["rejected_because"] = outcome.reason
     unchanged = {

@@ -274,10 +274,7 @@ def test_the_contract_generates_a_check_for_each_declared_rule(real: RealRun):
 
 
 # What main lacks for each bad delivery (an xfail of that case; flip when it merges).
-MISSING: dict[str, str] = {
-    "extra and retyped column": "the held reason names the whole-table check that failed "
-    "(max_temp_c__unique_value_count_between), not the retyped and the new column",
-}
+MISSING: dict[str, str] = {}
 CASES = [
     "date as epoch seconds",
     "date as dd/mm/yyyy",
@@ -338,3 +335,20 @@ def test_a_redelivery_keeps_the_first_arrivals_record(real: RealRun):
 def test_every_delivery_was_dropped_in_order(real: RealRun):
     assert list(real.bad) == CASES
     assert set(STATION_COLUMNS) == set(real.station_rows[0])
+
+
+def test_the_schema_change_check_compares_columns_even_around_unreadable_deliveries(
+    real: RealRun,
+):
+    """Issue 10 finding 6: after (or on) a delivery whose header could not be read, Dagster's
+    column_schema_change said only "Latest/Previous materialization has no column schema
+    metadata"; the table keeps the last parsed delivery's columns, so it compares those."""
+    vague = {
+        case: _said(e)
+        for case, arrival in real.bad.items()
+        for name, e in arrival.checks.items()
+        if name == "column_schema_change" and "no column schema metadata" in _said(e)
+    }
+    assert not vague, vague
+    extra = real.bad["extra and retyped column"].checks["column_schema_change"]
+    assert "Humidity (%)" in _said(extra)  # the new column, named
