@@ -36,8 +36,10 @@ def decide(
     if not failed_errors:
         return Decision(PUBLISHED, "no ERROR check failed")
     whole_table = [c for c in failed_errors if c not in row_level]
-    if whole_table:
-        return Decision(HELD, f"{', '.join(whole_table)} failed (a statement about all rows)")
+    if whole_table:  # held whatever the rows say; the failing rows are named too
+        rows = [c for c in failed_errors if c in row_level]
+        also = f"; {failing_rows} of {staged_rows} rows failed {', '.join(rows)}" if rows else ""
+        return Decision(HELD, f"{', '.join(whole_table)} failed (a statement about all rows){also}")
     share = failing_rows / staged_rows if staged_rows else 1.0
     said = f"{failing_rows} of {staged_rows} rows ({share:.2%}) failed {', '.join(failed_errors)}"
     if max_share is None:

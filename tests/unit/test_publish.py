@@ -29,6 +29,8 @@ def test_row_level_failures_are_quarantined_up_to_the_share(failing, max_share, 
 def test_a_statement_about_the_whole_table_holds_the_delivery():
     decision = decide(["row_count", "title__not_null"], {"title__not_null"}, 1, 1000, 0.5)
     assert decision.status == HELD and "row_count failed" in decision.reason
+    # the rows that failed are named too (the held reason used to name only row_count)
+    assert "1 of 1000 rows failed title__not_null" in decision.reason
 
 
 def test_an_asset_without_quarantine_is_all_or_nothing():
