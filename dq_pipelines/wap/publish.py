@@ -149,9 +149,20 @@ def _publish_or_keep(
         f"(select distinct _delivery_date from {staged.sql})"
     )
     ((published,),) = conn.execute(f"select count(*) from ({passing})").fetchall()
-    conn.execute(f"insert into {target} by name {passing}")
+    if _described(conn, target) == _described(conn, staged.sql):
+        conn.execute(f"insert into {target} by name {passing}")
+    else:  # the contract changed (a column added or retyped): earlier rows get the new shape
+        conn.execute(
+            f"create or replace table {target} as "
+            f"select * from {target} union all by name {passing}"
+        )
     ((table_rows,),) = conn.execute(f"select count(*) from {target}").fetchall()
     return published, table_rows
+
+
+def _described(conn: duckdb.DuckDBPyConnection, table: str) -> set[tuple[str, str]]:
+    """A table's columns with their types."""
+    return {(name, type_) for name, type_, *_ in conn.execute(f"describe {table}").fetchall()}
 
 
 def _record(conn: duckdb.DuckDBPyConnection, publication: Publication, run_id: str) -> None:

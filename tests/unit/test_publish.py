@@ -1,6 +1,8 @@
 """Write-audit-publish: the publish/quarantine/hold decision, how checks report it, and
 publishing a staged table in a real DuckDB file audited by GX."""
 
+from dataclasses import replace
+
 import pytest
 
 from dq_pipelines.checks.gx_runner import CheckOutcome, validate_table
@@ -208,3 +210,34 @@ def test_an_expectation_duckdb_cannot_evaluate_fails_and_holds_instead_of_crashi
     assert publication.status == HELD and recorded == [HELD]
     assert warehouse.query("select status from dq_publications")["status"].tolist() == [HELD]
     assert publication.quarantined_rows == 100  # held: every staged row kept, nothing lost
+
+
+def test_an_append_source_adds_days_replaces_a_redelivered_day_and_takes_a_new_column(tmp_path):
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+
+    def deliver(day: str, rows: int, run: str, extra: str = ""):
+        select = (
+            f"select i as id{extra}, {{'id': i::varchar}} as _delivered, "
+            f"'L-{run}' as _load_id, date '{day}' as _delivery_date from range({rows}) t(i)"
+        )
+        with warehouse.connect() as conn:
+            staged = replace(stage(conn, "events", run, select), append=True)
+        return audit_and_publish(warehouse, staged, None, 0.0, run)[1]
+
+    def by_day() -> dict[str, int]:
+        counted = warehouse.query(
+            "select _delivery_date::varchar as d, count(*) as n from events group by 1 order by 1"
+        )
+        return dict(zip(counted["d"], counted["n"], strict=True))
+
+    deliver("2026-01-01", 3, "r1")
+    published = deliver("2026-01-02", 2, "r2")
+    assert (published.published_rows, published.table_rows) == (2, 5)
+    assert by_day() == {"2026-01-01": 3, "2026-01-02": 2}
+    deliver("2026-01-02", 4, "r3")  # a corrected re-delivery of day 2 replaces its rows only
+    assert by_day() == {"2026-01-01": 3, "2026-01-02": 4}
+    # The contract gained a column: earlier rows keep theirs, with the new one missing.
+    deliver("2026-01-03", 1, "r4", extra=", 'x' as added")
+    assert by_day() == {"2026-01-01": 3, "2026-01-02": 4, "2026-01-03": 1}
+    added = warehouse.query("select count(added) as n from events")["n"].item()
+    assert added == 1
