@@ -144,38 +144,33 @@ def _required(contract: SourceContract) -> Iterator[ContractCheck]:
             )
 
 
+def _key_check(
+    contract: SourceContract, key: tuple[str, ...], suffix: str, compound: str, kind: str, says: str
+) -> ContractCheck:
+    """A check on a (compound) key: named for its column when it has one, else `compound`."""
+    column = next(c for c in contract.columns if c.name == key[0]) if len(key) == 1 else None
+    name = f"{column.stem}__{suffix}" if column else f"{compound}__{suffix}"
+    return ContractCheck(contract.raw_table, name, kind, KEY_SEVERITY, says, AUDIT, column)
+
+
 def _primary_key(contract: SourceContract) -> Iterator[ContractCheck]:
     key = contract.primary_key
-    if not key:
-        return
-    columns = {c.name: c for c in contract.columns}
-    yield ContractCheck(
-        contract.raw_table,
-        f"{columns[key[0]].stem}__unique" if len(key) == 1 else "primary_key__unique",
-        UNIQUE,
-        KEY_SEVERITY,
-        f"No two delivered rows share a primary key ({', '.join(key)}); rows with a missing "
-        "key part are not compared.",
-        AUDIT,
-        columns[key[0]] if len(key) == 1 else None,
-    )
+    if key:
+        yield _key_check(
+            contract, key, "unique", "primary_key", UNIQUE,
+            f"No two delivered rows share a primary key ({', '.join(key)}); rows with a "
+            "missing key part are not compared.",
+        )  # fmt: skip
 
 
 def _append_key(contract: SourceContract) -> Iterator[ContractCheck]:
-    if contract.mode != "append":
-        return
     key = contract.key
-    columns = {c.name: c for c in contract.columns}
-    yield ContractCheck(
-        contract.raw_table,
-        f"{columns[key[0]].stem}__new" if len(key) == 1 else "key__new",
-        NEW_KEY,
-        KEY_SEVERITY,
-        f"Each delivered row is new: no earlier delivery date published its key "
-        f"({', '.join(key)}). A corrected re-delivery of a date replaces that date's rows.",
-        AUDIT,
-        columns[key[0]] if len(key) == 1 else None,
-    )
+    if contract.mode == "append":
+        yield _key_check(
+            contract, key, "new", "key", NEW_KEY,
+            f"Each delivered row is new: no earlier delivery date published its key "
+            f"({', '.join(key)}). A corrected re-delivery of a date replaces that date's rows.",
+        )  # fmt: skip
 
 
 def _types(contract: SourceContract) -> Iterator[ContractCheck]:
