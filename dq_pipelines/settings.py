@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DQ_SLACK_WEBHOOK_URL", None, "Slack incoming webhook URL (secret)"),
     Setting("DQ_SLACK_BOT_TOKEN", None, "Slack bot token, used with DQ_SLACK_CHANNEL (secret)"),
     Setting("DQ_SLACK_CHANNEL", None, "Slack channel for the bot token, e.g. #ml-data-quality"),
+    Setting("DQ_PRIVACY_SALT", None, "Secret key of the `hash` privacy transform (secret)"),
     Setting("DQ_SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL"),
     Setting("DQ_ALERT_MAX_PER_TICK", "200", "Alerts one sensor tick handles, retries included"),
     Setting("DQ_ALERT_TICK_SECONDS", "40", "No alert is started after this in a tick (limit 60 s)"),

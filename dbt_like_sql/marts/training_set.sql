@@ -1,4 +1,6 @@
--- Catalog products joined with their majority label and how strongly annotators agree on it.
+-- Catalog products with their majority label and how strongly annotators agree on it.
+-- A product nobody labelled is kept with a null label (the missing_labels check counts them;
+-- training learns from labelled products only).
 with products as (
     select * from stg_catalog
 ),
@@ -45,7 +47,7 @@ final as (
         majority.agreement,
         products._load_id as catalog_load_id
     from products
-    inner join majority on products.product_id = majority.item_id
+    left join majority on products.product_id = majority.item_id
 )
 
 select * from final

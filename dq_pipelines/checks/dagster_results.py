@@ -8,6 +8,7 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, json_safe
 from dq_pipelines.checks.masking import mask_outcome, sensitive_columns
 from dq_pipelines.declared.contract_checks import AUDIT, contract_checks
 from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.suites import SuiteSpec
 
@@ -67,6 +68,24 @@ def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckS
             },
         )
         for e in suite.expectations
+    ]
+
+
+def ml_check_specs(specs: Iterable[MlCheckSpec], project: Project) -> list[dg.AssetCheckSpec]:
+    """One Dagster check per check of an asset's ML-check file."""
+    return [
+        dg.AssetCheckSpec(
+            spec.name,
+            asset=spec.asset,
+            blocking=project.is_blocking(spec.asset, spec.severity),
+            description=spec.description,
+            metadata={
+                "severity": spec.severity,
+                "ml_check_kind": spec.kind,
+                "ml_check_file": spec.path.name,
+            },
+        )
+        for spec in specs
     ]
 
 

@@ -12,12 +12,13 @@ the sensitive columns of each row. A masked value keeps its first character and 
 (`a***(12)`), enough to tell values apart while fixing a delivery, not to read them.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from dq_pipelines.checks.gx_runner import CheckOutcome
+from dq_pipelines.declared.contracts import ColumnSpec
 from dq_pipelines.declared.project import Project
 from dq_pipelines.declared.suites import COLUMN_KWARGS
 from dq_pipelines.storage.identifiers import quote_identifier
@@ -61,20 +62,28 @@ def columns_read(kwargs: Any) -> set[str]:
 
 def sensitive_columns(project: Project, asset: str) -> frozenset[str]:
     """The columns of `asset` that hold, or are computed from, a sensitive source column."""
+    return derived_columns(project, asset, lambda column: column.sensitive)
+
+
+def derived_columns(
+    project: Project, asset: str, pick: Callable[[ColumnSpec], bool]
+) -> frozenset[str]:
+    """The columns of `asset` that hold, or are computed from, a source column `pick` picks
+    (sensitive ones, identifiers, quasi-identifiers), by the column lineage of each model."""
     for contract in project.contracts.values():
         if contract.raw_table == asset:
-            return frozenset(c.name for c in contract.columns if c.sensitive)
+            return frozenset(c.name for c in contract.columns if pick(c))
     model = project.models.get(asset)
     if model is None:
         return frozenset()
-    upstream = {dep: sensitive_columns(project, dep) for dep in model.deps}
+    upstream = {dep: derived_columns(project, dep, pick) for dep in model.deps}
     if not any(upstream.values()):
         return frozenset()
     schemas = tuple(
         (dep, tuple(project.schemas.get(dep, {}))) for dep in sorted(model.deps)
     )  # fmt: skip
     sources = _column_sources(model.sql, schemas, tuple(project.schemas.get(asset, {})))
-    if sources is None:  # lineage unreadable: every column may carry a sensitive value
+    if sources is None:  # lineage unreadable: every column may carry a picked value
         return frozenset(project.schemas.get(asset, {}))
     return frozenset(
         column

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from dq_pipelines.cli.arguments import DATE, SAMPLE_SOURCES, SOURCE, source_names
+from dq_pipelines.cli.review import review
 from dq_pipelines.layout import PROJECT_ROOT
 
 INSTANCE_CONFIG = Path(__file__).parents[1] / "instance_dagster.yaml"
@@ -186,3 +187,6 @@ def demo(products: int, folder: Path, verbose: bool) -> None:
     click.echo("")
     click.echo("To look around in the UI, with the demo's instance and warehouse:")
     click.echo("  " + " ".join(f"{k}={v}" for k, v in places.items()) + " make ui")
+
+
+main.add_command(review)

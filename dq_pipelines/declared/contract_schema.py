@@ -7,6 +7,7 @@ The field descriptions are the reference: `contract_json_schema()` exposes them,
 "Add a source" section is tested against it.
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,7 @@ from dq_pipelines.declared.regexes import UnsupportedRegex, check_regex
 SEVERITIES = ("ERROR", "WARN")
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
 _SNAKE = r"^[a-z][a-z0-9_]*$"
+_TRANSFORM = re.compile(r"^(hash|drop|truncate:[1-9][0-9]*|bucket:[0-9]+(\.[0-9]+)?)$")
 
 
 def _upper(value: object) -> object:
@@ -89,6 +91,19 @@ class ColumnModel(_Model):
     sensitive: bool = Field(
         False, description="Personal or confidential: alerts show masked samples, never values."
     )
+    privacy: Literal["plain", "sensitive", "quasi_identifier", "identifier"] = Field(
+        "plain",
+        description="identifier: names a person on its own (must not reach the training set "
+        "unless its transform hashes or drops it); quasi_identifier: identifies in "
+        "combination (k_anonymity checks the training set over these); sensitive: as "
+        "`sensitive: true`. Values of all but plain are masked wherever shown.",
+    )
+    transform: str | None = Field(
+        None,
+        description="Applied where the column reaches the training set, before the model "
+        "sees it: hash (HMAC-SHA256 with the secret DQ_PRIVACY_SALT), drop, truncate:N "
+        "(first N characters), bucket:W (numbers to multiples of W).",
+    )
     severity: Severity = Field(
         "ERROR", description="Severity of this column's checks: ERROR blocks, WARN informs."
     )
@@ -109,6 +124,15 @@ class ColumnModel(_Model):
     null_values: list[str] | None = Field(
         None, description="Texts meaning 'missing' in this column (overrides the contract's)."
     )
+
+    @field_validator("transform")
+    @classmethod
+    def _known_transform(cls, value: str | None) -> str | None:
+        if value is not None and not _TRANSFORM.match(value):
+            raise ValueError(
+                f"transform {value!r} is not one of hash, drop, truncate:N, bucket:W"
+            )
+        return value
 
     @field_validator("type")
     @classmethod

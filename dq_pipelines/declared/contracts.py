@@ -35,6 +35,10 @@ class ColumnSpec:
     max_age_days: int | None = None
     # Personal or confidential values: alerts show counts and masked samples, never the values.
     sensitive: bool = False
+    # plain, sensitive, quasi_identifier or identifier (all but plain are also `sensitive`).
+    privacy: str = "plain"
+    # What is done to it before training ("hash", "drop", "truncate:N", "bucket:W"), or None.
+    transform: str | None = None
     # Severity of the checks this column's declaration implies (ERROR blocks, WARN informs).
     severity: str = "ERROR"
     # The only allowed values (None: any); text, numbers, booleans or dates per the type.
@@ -129,7 +133,9 @@ def _column(name: str, model: ColumnModel, stem: str, null_values: list[str]) ->
         description=model.description,
         formats=model.format_list,
         max_age_days=model.max_age_days,
-        sensitive=model.sensitive,
+        sensitive=model.sensitive or model.privacy != "plain",
+        privacy="sensitive" if model.sensitive and model.privacy == "plain" else model.privacy,
+        transform=model.transform,
         severity=model.severity,
         values=None if model.values is None else tuple(model.values),
         min=model.min,

@@ -12,6 +12,7 @@ from dq_pipelines import layout
 from dq_pipelines.declared.contract_checks import contract_checks
 from dq_pipelines.declared.contracts import SourceContract, load_contracts
 from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.ml_checks import MlCheckSpec, load_ml_checks
 from dq_pipelines.declared.schemas import TableSchema, infer_schemas
 from dq_pipelines.declared.sql_models import SqlModel, load_sql_models
 from dq_pipelines.declared.suites import SuiteSpec, load_suites
@@ -35,6 +36,7 @@ class Project:
     models: dict[str, SqlModel]
     schemas: dict[str, TableSchema]
     suites: dict[str, SuiteSpec]
+    ml_checks: dict[str, list[MlCheckSpec]]
 
     @property
     def deps(self) -> dict[str, tuple[str, ...]]:
@@ -77,7 +79,7 @@ class Project:
     @property
     def checks(self) -> list[DeclaredCheck]:
         """Every check the files declare: per source's contract (declared/contract_checks.py),
-        and per suite expectation."""
+        per suite expectation and per ML check."""
         declared = [
             DeclaredCheck(check.asset, check.name, check.severity)
             for c in self.contracts.values()
@@ -87,19 +89,42 @@ class Project:
             declared += [
                 DeclaredCheck(suite.asset, e.check_name, e.severity) for e in suite.expectations
             ]
+        for specs in self.ml_checks.values():
+            declared += [DeclaredCheck(s.asset, s.name, s.severity) for s in specs]
         return declared
 
 
-def build_project(contracts_dir: Path, sql_dir: Path, suites_dir: Path) -> Project:
+def build_project(
+    contracts_dir: Path, sql_dir: Path, suites_dir: Path, ml_checks_dir: Path
+) -> Project:
     contracts = load_contracts(contracts_dir)
     models = load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
     if TRAINING_SET not in models:
         raise DefinitionFileError(sql_dir, f"no SQL model named '{TRAINING_SET}' to train on")
     schemas = infer_schemas(contracts.values(), models)
-    return Project(contracts, models, schemas, load_suites(suites_dir, schemas))
+    suites = load_suites(suites_dir, schemas)
+    ml_checks = load_ml_checks(ml_checks_dir, schemas)
+    _check_unique_names(suites, ml_checks)
+    return Project(contracts, models, schemas, suites, ml_checks)
+
+
+def _check_unique_names(
+    suites: dict[str, SuiteSpec], ml_checks: dict[str, list[MlCheckSpec]]
+) -> None:
+    """An ML check may not take the name of one of its asset's suite checks."""
+    for asset, specs in ml_checks.items():
+        suite = suites.get(asset)
+        taken = {e.check_name for e in suite.expectations} if suite else set()
+        for spec in specs:
+            if spec.name in taken:
+                raise DefinitionFileError(
+                    spec.path, f"check '{spec.name}' is already a check of {asset}'s suite"
+                )
 
 
 @cache
 def load_project() -> Project:
     """The project's own files (cached: they are code, read once per process)."""
-    return build_project(layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR)
+    return build_project(
+        layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR, layout.ML_CHECKS_DIR
+    )

@@ -16,6 +16,11 @@ def text_features(df: pd.DataFrame) -> pd.Series:
     return df[list(TEXT_COLUMNS)].fillna("").agg(" ".join, axis=1)
 
 
+def labelled(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows a classifier learns from and is scored on: those with a label."""
+    return df[df["label"].notna()].reset_index(drop=True)
+
+
 def holdout_mask(ids: pd.Series, fraction: float) -> np.ndarray:
     """A product is in the holdout by a hash of its id, so the split is stable across runs."""
     buckets = ids.astype(str).map(lambda s: int(hashlib.md5(s.encode()).hexdigest()[:8], 16))

@@ -1,4 +1,5 @@
-"""Versioned model artifacts: each training writes a new file, none is overwritten."""
+"""Versioned model artifacts: each training writes a new file (and keeps the data it learned
+from beside it), none is overwritten."""
 
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,11 @@ class ModelStore(dg.ConfigurableResource):
 
     def artifact_path(self, model_asset: str, version: str) -> Path:
         return Path(self.path) / model_asset / f"{version}.joblib"
+
+    def training_data_path(self, model_asset: str, version: str) -> Path:
+        """Where a version's training data is kept (Parquet), the reference drift compares
+        new batches with."""
+        return Path(self.path) / model_asset / f"{version}.training.parquet"
 
     def save(self, model_asset: str, version: str, model: Any) -> Path:
         target = self.artifact_path(model_asset, version)

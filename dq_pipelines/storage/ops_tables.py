@@ -76,7 +76,8 @@ MODEL_REGISTRY = _table(
     "Every trained model version, with the loads it learned from.",
     "model_version varchar, model_asset varchar, trained_at timestamp, artifact_path varchar, "
     "training_rows bigint, holdout_rows bigint, holdout_fraction double, "
-    "training_load_ids varchar[], run_id varchar, gate_override_reason varchar",
+    "training_load_ids varchar[], run_id varchar, gate_override_reason varchar, "
+    "training_data_path varchar",
     ("model_version",),
 )
 MODEL_METRICS = _table(
@@ -144,6 +145,17 @@ ALERT_GROUPS = _table(
     "last_run_id varchar, failures integer, slack_ts varchar, closed_at timestamp",
     ("group_id",),
 )
+LABEL_REVIEW = _table(
+    "dq_label_review",
+    "The label review queue: items a label audit found suspicious, for a person to work "
+    "through. verdict: 'correct' (the given label stands: never flagged again for it) or "
+    "'wrong' (to be fixed at the source); empty while pending.",
+    "asset varchar, item_id varchar, given_label varchar, suggested_label varchar, "
+    "confidence double, text varchar, check_name varchar, first_flagged_at timestamp, "
+    "last_flagged_at timestamp, times_flagged integer default 1, "
+    "reviewed_at timestamp, verdict varchar, reviewer varchar",
+    ("asset", "item_id", "given_label"),
+)
 
 OPS_TABLES: tuple[OpsTable, ...] = (
     MODEL_REGISTRY,
@@ -155,6 +167,7 @@ OPS_TABLES: tuple[OpsTable, ...] = (
     QUARANTINE,
     ALERTS,
     ALERT_GROUPS,
+    LABEL_REVIEW,
 )
 
 

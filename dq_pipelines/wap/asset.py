@@ -15,6 +15,8 @@ import duckdb
 
 from dq_pipelines.checks.dagster_results import selected_results
 from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
+from dq_pipelines.checks.ml_checks import MlChecks
+from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import load_project
 from dq_pipelines.declared.suites import SuiteSpec
 from dq_pipelines.storage.warehouse import DUCKDB_POOL, DuckDBWarehouse
@@ -39,6 +41,17 @@ class Audited:
     staged_checks: TableChecks | None = None  # on a staged version (may record history)
     published_checks: TableChecks | None = None  # on the published table (records nothing)
     row_conditions: RowConditions | None = None  # failing rows of its row-level own checks
+    ml_checks: tuple[MlCheckSpec, ...] = ()  # its ML-check file's checks
+
+    def table_checks(self, staged: bool) -> TableChecks | None:
+        """Its own checks and its ML checks, on a staged version or on the published table."""
+        own = self.staged_checks if staged else self.published_checks
+        if not self.ml_checks:
+            return own
+        ml = MlChecks(self.asset, self.ml_checks, staged)
+        if own is None:
+            return ml
+        return lambda conn, table: own(conn, table) + ml(conn, table)
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,7 @@ def run_wap_asset(
     published = TableRef(asset)
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
-        outcomes = audit(warehouse, audited.suite, published, audited.published_checks)
+        outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
         yield from selected_results(context, asset, outcomes)
         return
     written = write()
@@ -89,7 +102,7 @@ def run_wap_asset(
             audited.suite,
             audited.max_share,
             context.run_id,
-            audited.staged_checks,
+            audited.table_checks(True),
             on_publish=written.on_publish,
             row_conditions=audited.row_conditions,
         )
@@ -107,5 +120,5 @@ def _unchanged(
     warehouse: DuckDBWarehouse, audited: Audited, published: TableRef
 ) -> list[CheckOutcome]:
     if warehouse.table_exists(audited.asset):
-        return audit(warehouse, audited.suite, published, audited.published_checks)
+        return audit(warehouse, audited.suite, published, audited.table_checks(False))
     return nothing_published(audited.asset, load_project().checks)

@@ -16,15 +16,15 @@ from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
-def _copy_project(tmp_path: Path) -> tuple[Path, Path, Path]:
-    dirs = tuple(tmp_path / d for d in ("contracts", "sql", "suites"))
-    sources = (layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR)
+def _copy_project(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    dirs = tuple(tmp_path / d for d in ("contracts", "sql", "suites", "ml_checks"))
+    sources = (layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR, layout.ML_CHECKS_DIR)
     for source, target in zip(sources, dirs, strict=True):
         shutil.copytree(source, target)
     return dirs  # type: ignore[return-value]
 
 
-def _build(dirs: tuple[Path, Path, Path]) -> Project:
+def _build(dirs: tuple[Path, Path, Path, Path]) -> Project:
     return build_project(*dirs)
 
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
-from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask
+from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask, labelled
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_METRICS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -29,7 +29,7 @@ def category_model_evaluation(
     if registry.empty:
         raise dg.Failure(f"no trained {MODEL_ASSET} in dq_model_registry to evaluate")
     version = str(registry.iloc[0]["model_version"])
-    data = duckdb.read_table(TRAINING_SET)
+    data = labelled(duckdb.read_table(TRAINING_SET))
     holdout = data[holdout_mask(data["product_id"], float(registry.iloc[0]["holdout_fraction"]))]
     metrics = evaluate_classifier(model_store.load(MODEL_ASSET, version), holdout)
     rows = [("accuracy", None, metrics["accuracy"]), ("macro_f1", None, metrics["macro_f1"])]

@@ -21,6 +21,7 @@ from dq_pipelines.checks.contract_rows import row_conditions
 from dq_pipelines.checks.dagster_results import (
     SEVERITY,
     contract_check_specs,
+    ml_check_specs,
     suite_check_specs,
     to_check_result,
 )
@@ -83,10 +84,12 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         staged_checks=lambda conn, table: delivery_outcomes(conn, contract, table, record=True),
         published_checks=lambda conn, table: delivery_outcomes(conn, contract, table, False),
         row_conditions=lambda table: row_conditions(contract, table),
+        ml_checks=tuple(project.ml_checks.get(contract.raw_table, ())),
     )
     check_specs = (suite_check_specs(suite, project) if suite else []) + contract_check_specs(
         contract, project
     )
+    check_specs += ml_check_specs(audited.ml_checks, project)
 
     @wap_multi_asset(raw_asset_spec(contract, project), check_specs)
     def raw_asset(

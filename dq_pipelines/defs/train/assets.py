@@ -5,8 +5,9 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
-from dq_pipelines.ml.classifier import holdout_mask, train_classifier
+from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
 from dq_pipelines.ml.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
@@ -46,14 +47,20 @@ def train() -> dg.Definitions:
             raise TrainingBlockedError(unpassed)
         if unpassed:
             context.log.warning(f"training despite unpassed checks; override: {override!r}")
-        data = duckdb.read_table(TRAINING_SET)
+        data = labelled(duckdb.read_table(TRAINING_SET))
         holdout = holdout_mask(data["product_id"], config.holdout_fraction)
         model = train_classifier(data[~holdout], config.max_features, config.alpha)
         trained_at = datetime.now(UTC)
         version = f"{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
         artifact = model_store.save(MODEL_ASSET, version, model)
         load_ids = sorted(data["catalog_load_id"].dropna().unique().tolist())
+        snapshot = model_store.training_data_path(MODEL_ASSET, version)
         with duckdb.connect() as conn:
+            # What the model learned from, kept for drift checks against later batches.
+            conn.execute(
+                f"copy (select * from {TRAINING_SET}) to {sql_literal(str(snapshot))} "
+                "(format parquet)"
+            )
             row = {
                 "model_version": version,
                 "model_asset": MODEL_ASSET,
@@ -65,6 +72,7 @@ def train() -> dg.Definitions:
                 "training_load_ids": load_ids,
                 "run_id": context.run_id,
                 "gate_override_reason": override or None,
+                "training_data_path": str(snapshot),
             }
             insert(conn, MODEL_REGISTRY, [row])
         return dg.MaterializeResult(
