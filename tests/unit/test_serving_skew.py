@@ -69,12 +69,13 @@ def test_a_training_feature_absent_at_serving_is_100_percent_missing():
 
 def test_a_feature_constant_at_serving_fails():
     serving = _catalog(300, seed=5).assign(brand="acme")
+    acme = (TRAINING["brand"] == "acme").mean()
     result = serving_skew(TRAINING, serving)
     assert result.failing == ("brand",)
     assert (
-        "constant at serving ('acme' in all 300 values) while training has 5 distinct values"
-        in result.summary()
-    )
+        "brand: 0% missing in training, 0% at serving - constant at serving ('acme' in all "
+        f"300 values) while training has 5 distinct values (that one in {acme:.0%})"
+    ) in result.summary()
 
 
 def test_a_rare_flag_constant_in_a_small_sample_is_not_skew():
