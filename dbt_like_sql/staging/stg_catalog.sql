@@ -12,6 +12,7 @@ final as (
         lower(trim(category)) as category,
         price,
         upper(trim(currency)) as currency,
+        nullif(upper(trim(ships_from_postcode)), '') as ships_from_postcode,
         updated_at,
         _delivery_date,
         _load_id,

@@ -32,7 +32,15 @@ SHARE_FAULTS = {
     "bad_prices": "Share of out-of-range prices.",
     "duplicate_ids": "Share of duplicated product ids.",
     "unknown_categories": "Share of categories outside the known set.",
-    "flipped_labels": "Share of products whose majority label is wrong.",
+    "flipped_labels": "Share of products whose majority label is wrong (2 of 3 annotators agree "
+    "on one wrong category drawn uniformly).",
+    "class_flipped_labels": "Share of each category's products whose majority label is ONE "
+    "confusable category (lamps -> desks, chairs -> sofas, ...).",
+    "missing_labels": "Share of products without any label row.",
+    "drift": "Drift strength, 0 (off) to 1: the category mix, prices and title words shift.",
+    "pii_in_descriptions": "Share of catalog descriptions carrying the seller's e-mail or phone.",
+    "serving_missing_description": "Share of inference requests with an empty description.",
+    "serving_short_titles": "Share of inference requests whose title is cut to one word.",
 }
 
 
@@ -64,6 +72,15 @@ def _existing_delivery(landing: Path, day: str) -> list[str]:
 @share_fault_options
 @click.option("--epoch-dates", is_flag=True, help="Write updated_at as Unix epoch seconds.")
 @click.option(
+    "--rogue-annotator", is_flag=True, help="Add an annotator (ann_rogue) who labels at random."
+)
+@click.option(
+    "--missing-labels-category",
+    metavar="CATEGORY",
+    default=None,
+    help="A category whose products get no labels at all (e.g. lamps).",
+)
+@click.option(
     "--late",
     "late",
     multiple=True,
@@ -71,8 +88,9 @@ def _existing_delivery(landing: Path, day: str) -> list[str]:
     help="Leave this source's file out (a late delivery). Repeatable.",
 )
 @click.option("--force", is_flag=True, help="Overwrite (or, with --late, delete) a delivery.")
-def generate(landing, day, products, seed, epoch_dates, late, force, **shares: float) -> None:
-    """Write one delivery of sample data (catalog, labels, feedback), with optional faults."""
+def generate(landing, day, products, seed, epoch_dates, late, force, **faults) -> None:
+    """Write one delivery of sample data (catalog, labels, feedback, inference requests), with
+    optional faults."""
     from dq_pipelines.cli.sample_data import Faults, generate_delivery
     from dq_pipelines.settings import resolved
 
@@ -83,9 +101,12 @@ def generate(landing, day, products, seed, epoch_dates, late, force, **shares: f
             f"a delivery of {day:%Y-%m-%d} is already in {landing} ({', '.join(existing)}); "
             "pass --force to overwrite it (and, with --late, delete a late source's file)"
         )
-    faults = Faults(**shares, epoch_dates=epoch_dates, late_sources=tuple(late))
+    try:
+        chosen = Faults(**faults, epoch_dates=epoch_dates, late_sources=tuple(late))
+    except ValueError as e:  # e.g. an unknown --missing-labels-category, shares above 1 together
+        raise click.UsageError(str(e)) from e
     report = generate_delivery(
-        landing, day.date(), n_products=products, seed=seed, faults=faults, progress=_progress
+        landing, day.date(), n_products=products, seed=seed, faults=chosen, progress=_progress
     )
     for source, path in report.files.items():
         click.echo(f"{source}: {report.rows[source]:,} rows -> {path}")

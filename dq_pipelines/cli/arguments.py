@@ -15,7 +15,7 @@ from dq_pipelines import layout
 DATE = click.DateTime(["%Y-%m-%d"])
 # The sources `generate` writes sample deliveries of (here, not in sample_vocabulary.py, which
 # imports numpy: `--late` lists them before any import).
-SAMPLE_SOURCES: tuple[str, ...] = ("catalog", "labels", "feedback")
+SAMPLE_SOURCES: tuple[str, ...] = ("catalog", "labels", "feedback", "inference_requests")
 
 
 def source_names(contracts_dir: Path = layout.CONTRACTS_DIR) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Deterministic sample deliveries (catalog, labels, feedback) with optional injected faults.
+"""Deterministic sample deliveries (catalog, labels, feedback, inference requests) with optional
+injected faults.
 
 The parts: what products are made of (sample_vocabulary.py), which faults a delivery carries and
 where (sample_faults.py), each source's rows as codes and the SQL rendering them (sample_rows.py).
@@ -18,21 +19,27 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from dq_pipelines.cli.sample_faults import Faults, choose_faulty_rows
+from dq_pipelines.cli.sample_faults import Faults, choose_faulty_rows, choose_label_faults
 from dq_pipelines.cli.sample_rows import (
     CATALOG_SQL,
+    CONTACT_SQL,
     DMY_DATE,
     EPOCH_DATE,
     FEEDBACK_SQL,
     LABELS_PER_PRODUCT,
     LABELS_SQL,
+    REQUESTS_SQL,
     RESULTS_PER_QUERY,
     catalog_chunks,
+    drift_weights,
     feedback_chunks,
     label_chunks,
+    request_chunks,
     rng_for,
 )
-from dq_pipelines.cli.sample_vocabulary import CATEGORIES, CATEGORY_WEIGHTS, LISTS, SOURCES
+from dq_pipelines.cli.sample_vocabulary import CATEGORIES, LISTS, SOURCES
+
+Plan = tuple[str, Iterator[pd.DataFrame], int]  # a source's SQL, its chunks of codes, total rows
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,52 @@ def _write_csv(
         tmp.unlink(missing_ok=True)
 
 
+def _choose(n: int, share: float, rng: np.random.Generator) -> np.ndarray:
+    """Exactly round(share * n) sorted indices out of n."""
+    return np.sort(rng.choice(n, round(share * n), replace=False))
+
+
+def _plans(n: int, seed: int, day: int, faults: Faults) -> dict[str, Plan]:
+    """What each source's CSV is made of; the products (cats) are shared by every source."""
+    cats = rng_for(seed, "categories").choice(len(CATEGORIES), n, p=drift_weights(faults.drift))
+    cats = cats.astype(np.int8)
+    bad = choose_faulty_rows(n, faults, rng_for(seed, "catalog-faults", day))
+    labelled = choose_label_faults(
+        cats, faults, rng_for(seed, "flips", day), rng_for(seed, "label-fault-items", day)
+    )
+    n_queries = max(1, round(2 * n / RESULTS_PER_QUERY))
+    n_requests = max(1, round(n / 2))
+    serving = rng_for(seed, "serving-faults", day)
+    short = _choose(n_requests, faults.serving_short_titles, serving)
+    bare = _choose(n_requests, faults.serving_missing_description, serving)
+    catalog_sql = CATALOG_SQL.format(
+        updated_at=EPOCH_DATE if faults.epoch_dates else DMY_DATE,
+        contact=CONTACT_SQL if len(bad["pii_in_descriptions"]) else "",
+    )
+    return {
+        "catalog": (
+            catalog_sql,
+            catalog_chunks(n, cats, seed, day, bad, faults.drift),
+            n + len(bad["duplicate_ids"]),
+        ),
+        "labels": (
+            LABELS_SQL,
+            label_chunks(n, cats, seed, day, labelled),
+            (n - len(labelled.missing)) * LABELS_PER_PRODUCT,
+        ),
+        "feedback": (
+            FEEDBACK_SQL,
+            feedback_chunks(n, cats, seed, day, n_queries),
+            n_queries * RESULTS_PER_QUERY,
+        ),
+        "inference_requests": (
+            REQUESTS_SQL,
+            request_chunks(n_requests, seed, day, faults.drift, short, bare),
+            n_requests,
+        ),
+    }
+
+
 def generate_delivery(
     landing_dir: Path,
     delivery_date: date,
@@ -86,29 +139,12 @@ def generate_delivery(
     """Write `<landing_dir>/<source>/<date>/<source>.csv` for each source not in late_sources.
 
     Same arguments give byte-identical files. A late source's file for that date is removed if
-    an earlier run left one, so the delivery really is missing.
+    an earlier run left one, so the delivery really is missing. About n_products / 2 inference
+    requests are written.
     """
     if n_products < 1:
         raise ValueError("n_products must be at least 1")
-    n, day = n_products, delivery_date.toordinal()
-    cats = rng_for(seed, "categories").choice(len(CATEGORIES), n, p=CATEGORY_WEIGHTS)
-    cats = cats.astype(np.int8)
-    bad = choose_faulty_rows(n, faults, rng_for(seed, "catalog-faults", day))
-    flips = np.sort(rng_for(seed, "flips", day).choice(n, round(faults.flipped_labels * n), False))
-    n_queries = max(1, round(2 * n / RESULTS_PER_QUERY))
-    plans = {  # source: (sql, chunks, total rows)
-        "catalog": (
-            CATALOG_SQL.format(updated_at=EPOCH_DATE if faults.epoch_dates else DMY_DATE),
-            catalog_chunks(n, cats, seed, day, bad),
-            n + len(bad["duplicate_ids"]),
-        ),
-        "labels": (LABELS_SQL, label_chunks(n, cats, seed, day, flips), n * LABELS_PER_PRODUCT),
-        "feedback": (
-            FEEDBACK_SQL,
-            feedback_chunks(n, cats, seed, day, n_queries),
-            n_queries * RESULTS_PER_QUERY,
-        ),
-    }
+    plans = _plans(n_products, seed, delivery_date.toordinal(), faults)
     files: dict[str, Path] = {}
     rows: dict[str, int] = {}
     with duckdb.connect() as con:

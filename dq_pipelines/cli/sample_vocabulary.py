@@ -1,7 +1,9 @@
-"""What sample products are made of: categories, brands and the words of titles and queries.
+"""What sample products are made of: categories, brands, the words of titles and queries, where
+sellers ship from, and the vocabulary of the faults (confusable classes, drift, seller contacts).
 
-Products depend on the seed only, so the same product id is the same product in every delivery.
-The word lists are flattened into DuckDB list parameters (LISTS) that the row SQL indexes into.
+Products depend on the seed only, so the same product id is the same product in every delivery
+(unless the delivery drifts). The word lists are flattened into DuckDB list parameters (LISTS)
+that the row SQL indexes into.
 """
 
 from dataclasses import dataclass
@@ -113,10 +115,46 @@ WORDS = {
     "phrases": _Table("phrases", SHARED_PHRASES),
 }
 QUERIES = _Table("queries")
+
+# Class-conditional label flips (Faults.class_flipped_labels): each category is mislabelled as
+# ONE confusable category, the one a hurried annotator would pick (similar use or room).
+CONFUSABLE: dict[str, str] = {
+    "chairs": "sofas", "desks": "tables", "lamps": "desks", "sofas": "beds",
+    "beds": "sofas", "tables": "desks", "shelves": "tables", "rugs": "sofas",
+}  # fmt: skip
+ROGUE_ANNOTATOR = "ann_rogue"  # Faults.rogue_annotator: labels at random, alongside ann_01..05
+ROGUE_SHARE = 0.2  # share of products the rogue annotator labels (one of their three labels)
+
+# Drift (Faults.drift, a strength s in [0, 1]): categories drawn from (1 - s) * CATEGORY_WEIGHTS
+# + s * DRIFT_CATEGORY_WEIGHTS (lamps and rugs take over), prices times DRIFT_PRICE_FACTOR ** s,
+# and s * DRIFT_TITLE_SHARE of titles open with a word never seen before the drift.
+DRIFT_CATEGORY_WEIGHTS = (0.05, 0.05, 0.30, 0.05, 0.05, 0.05, 0.10, 0.35)
+DRIFT_PRICE_FACTOR = 1.5
+DRIFT_TITLE_SHARE = 0.5
+DRIFT_ADJECTIVES = ("Smart", "Outdoor", "Foldable", "Gaming", "Minimalist", "Boho")
+
+# ships_from_postcode: UK-style postcodes of a few towns. The area (the first 2 characters) has
+# one group per town, large enough for k-anonymity; a full postcode (district, sector and unit:
+# 80,000 per area) is nearly unique at a few thousand products.
+POSTCODE_AREAS = ("LS", "BS", "EH", "CF", "NG", "OX", "CB", "YO", "BN", "PL")  # Leeds ... Plymouth
+POSTCODE_DISTRICTS = 20
+POSTCODE_UNIT_LETTERS = tuple("ABDEFGHJLNPQRSTUWXYZ")  # the letters Royal Mail uses in units
+
+# Seller contacts leaked into descriptions (Faults.pii_in_descriptions): reserved example
+# domains and the UK's drama phone range (+44 7700 900000-900999), so no real person is named.
+SELLER_FIRST_NAMES = ("anna", "jonas", "maria", "lukas", "sofia", "felix", "emma", "noah")
+SELLER_LAST_NAMES = ("berg", "keller", "novak", "jansen", "moreau", "rossi", "smith", "lind")
+SELLER_EMAIL = "Contact the seller: {first}.{last}{number}@example.com."
+SELLER_PHONE = "Call the seller on +44 7700 900{number:03d}."
+
 LISTS = {  # DuckDB list parameters the row SQL (sample_rows.py) indexes into with 1-based codes
     "categories": [*CATEGORIES, *UNKNOWN_CATEGORIES],
     "brands": list(BRANDS),
     "queries": QUERIES.values,
     **{name: table.values for name, table in WORDS.items()},
+    # Drifted titles' words follow the regular adjectives, so regular codes keep their meaning.
+    "adjectives": WORDS["adjectives"].values + list(DRIFT_ADJECTIVES),
+    "postcode_areas": list(POSTCODE_AREAS),
+    "postcode_letters": list(POSTCODE_UNIT_LETTERS),
 }
 PRICE_RANGE = np.log([KINDS[c].price_eur for c in CATEGORIES])
