@@ -41,6 +41,7 @@ final as (
         products.title,
         products.description,
         products.brand,
+        products.ships_from_postcode,
         products.category as vendor_category,
         majority.label,
         majority.n_annotators::integer as n_annotators,

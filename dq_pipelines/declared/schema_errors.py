@@ -7,7 +7,7 @@ unknown key or value, the closest valid one ("did you mean `required`?"), never 
 import difflib
 import re
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -15,22 +15,42 @@ from dq_pipelines.declared.errors import DefinitionFileError
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The model that validates what sits at `loc` (a mapping's values: skip their key)."""
-    current, skip_key = root, False
+    """The model that validates what sits at `loc` (a mapping's values: skip their key; a
+    union told apart by a `kind` tag: the member the tag in `loc` names)."""
+    current: type[BaseModel] | None = root
+    skip_key, members = False, None
     for part in loc:
         if skip_key:
             skip_key = False
             continue
-        field = current.model_fields.get(str(part))
+        if members is not None:  # pydantic puts the tag of a discriminated union in loc
+            current, members = members.get(str(part)), None
+            if current is None:
+                return None
+            continue
+        field = current.model_fields.get(str(part)) if current else None
         annotation = field.annotation if field else None
-        args = get_args(annotation)
+        if get_origin(annotation) is dict:
+            annotation, skip_key = get_args(annotation)[1], True
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             current = annotation
-        elif get_origin(annotation) is dict and issubclass(args[1], BaseModel):
-            current, skip_key = args[1], True
+        elif tagged := _tagged_members(annotation):
+            members = tagged
         else:
             return None
-    return None if skip_key else current
+    return None if skip_key or members is not None else current
+
+
+def _tagged_members(annotation: Any) -> dict[str, type[BaseModel]]:
+    """The members of a union of models with a literal `kind`, by their kind."""
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    found = {}
+    for member in get_args(annotation):
+        kind = getattr(member, "model_fields", {}).get("kind")
+        if kind is not None and get_args(kind.annotation):
+            found[str(get_args(kind.annotation)[0])] = member
+    return found
 
 
 def _path(loc: tuple[Any, ...]) -> str:
