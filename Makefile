@@ -15,7 +15,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 $(BIN)/dq-pipelines: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -e ".[test,cleanlab]"
 	touch $@
 
 install: $(BIN)/dq-pipelines

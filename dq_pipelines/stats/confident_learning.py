@@ -140,6 +140,30 @@ def _encode(labels: Sequence[str], classes: Sequence[str]) -> np.ndarray:
     return np.array([position[label] for label in labels], dtype=np.int64)
 
 
+def _ranked_issues(
+    mask: np.ndarray,
+    codes: np.ndarray,
+    probs: np.ndarray,
+    classes: Sequence[str],
+    names: Sequence[Hashable | None],
+) -> tuple[LabelIssue, ...]:
+    """The flagged items whose name is not None, lowest given-label confidence first."""
+    self_conf = probs[np.arange(len(codes)), codes]
+    suggested = probs.argmax(axis=1)
+    rows = sorted((r for r in np.flatnonzero(mask) if names[r] is not None),
+                  key=lambda r: (self_conf[r], r))  # fmt: skip
+    return tuple(
+        LabelIssue(
+            item=to_plain(names[r]),
+            given_label=str(classes[codes[r]]),
+            suggested_label=str(classes[suggested[r]]),
+            given_label_confidence=float(self_conf[r]),
+            suggested_label_confidence=float(probs[r, suggested[r]]),
+        )
+        for r in rows
+    )
+
+
 def find_label_issues(
     labels: Sequence[str],
     pred_probs: np.ndarray,
@@ -172,23 +196,10 @@ def find_label_issues(
         str(classes[i]): float(1 - joint[i, i] / joint[i].sum()) if joint[i].sum() else 0.0
         for i in present
     }
-    mask = _prune_by_noise_rate(codes, probs, joint)
     excluded = set(exclude)
+    flagged = _ranked_issues(_prune_by_noise_rate(codes, probs, joint), codes, probs, classes,
+                             [None if name in excluded else name for name in names])  # fmt: skip
     n_excluded = sum(1 for name in names if name in excluded)
-    rows = [r for r in np.flatnonzero(mask) if names[r] not in excluded]
-    self_conf = probs[np.arange(n), codes]
-    rows.sort(key=lambda r: (self_conf[r], r))
-    suggested = probs.argmax(axis=1)
-    flagged = tuple(
-        LabelIssue(
-            item=to_plain(names[r]),
-            given_label=str(classes[codes[r]]),
-            suggested_label=str(classes[suggested[r]]),
-            given_label_confidence=float(self_conf[r]),
-            suggested_label_confidence=float(probs[r, suggested[r]]),
-        )
-        for r in rows
-    )
     return LabelAuditResult(
         n_items=n,
         n_classes=len(present),

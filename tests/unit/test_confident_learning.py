@@ -1,9 +1,13 @@
 """Confident learning finds injected label flips, passes clean data and respects `exclude`."""
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from dq_pipelines import stats
 from dq_pipelines.stats.confident_learning import confident_joint, empty_audit, find_label_issues
 from dq_pipelines.stats.missing_labels import NO_GROUP, missing_labels
 from dq_pipelines.stats.proxy_model import audit_labels, cross_val_pred_probs
@@ -157,3 +161,12 @@ def test_missing_labels_overall_and_worst_group():
     assert result.summary().startswith("3 items of 8 without a label (37.5%); worst group")
     assert missing_labels(frame.iloc[:0], "label", "category").summary() == "no items"
     assert missing_labels(frame, "label").groups == ()
+
+
+def test_the_package_never_imports_cleanlab():
+    # cleanlab is AGPL-3.0: only the optional comparison test may import it.
+    package = Path(stats.__file__).parents[1]
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in getattr(node, "names", [])] + [getattr(node, "module", "")]
+            assert not any((n or "").split(".")[0] == "cleanlab" for n in names), path
