@@ -72,7 +72,10 @@ def _existing_delivery(landing: Path, day: str) -> list[str]:
 @share_fault_options
 @click.option("--epoch-dates", is_flag=True, help="Write updated_at as Unix epoch seconds.")
 @click.option(
-    "--rogue-annotator", is_flag=True, help="Add an annotator (ann_rogue) who labels at random."
+    "--rogue-annotator",
+    is_flag=True,
+    help="An extra annotator, ann_rogue, labels 20% of the products at random (one of their "
+    "three labels).",
 )
 @click.option(
     "--missing-labels-category",
@@ -89,8 +92,7 @@ def _existing_delivery(landing: Path, day: str) -> list[str]:
 )
 @click.option("--force", is_flag=True, help="Overwrite (or, with --late, delete) a delivery.")
 def generate(landing, day, products, seed, epoch_dates, late, force, **faults) -> None:
-    """Write one delivery of sample data (catalog, labels, feedback, inference requests), with
-    optional faults."""
+    """Write one delivery of sample data (catalog, labels, feedback, requests), with faults."""
     from dq_pipelines.cli.sample_data import Faults, generate_delivery
     from dq_pipelines.settings import resolved
 

@@ -51,8 +51,7 @@ select printf('P%07d', pid + 1) as product_id,
     {DESCRIPTION_SQL}{{contact}} as description,
     $brands[brand] as brand, $categories[cat] as category,
     printf('%.2f', cents / 100) as price, 'EUR' as currency,
-    printf('%s%d %d%s%s', $postcode_areas[area], district, sector, $postcode_letters[unit1],
-        $postcode_letters[unit2]) as ships_from_postcode,
+    $outward_codes[outward] || ' ' || $inward_codes[inward] as ships_from_postcode,
     {{updated_at}} as updated_at
 from chunk"""
 CONTACT_SQL = " || coalesce(' ' || contact, '')"  # only when the chunk has seller contacts
@@ -122,15 +121,11 @@ def _drift_titles(chunk: pd.DataFrame, strength: float, rng: np.random.Generator
 
 
 def _postcodes(m: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Codes of UK-style postcodes, e.g. LS6 3QT: area, district, sector and two unit letters."""
-    letters = len(POSTCODE_UNIT_LETTERS)
-    return {
-        "area": rng.integers(1, len(POSTCODE_AREAS) + 1, m),
-        "district": rng.integers(1, POSTCODE_DISTRICTS + 1, m),
-        "sector": rng.integers(0, 10, m),
-        "unit1": rng.integers(1, letters + 1, m),
-        "unit2": rng.integers(1, letters + 1, m),
-    }
+    """Codes of UK-style postcodes, e.g. LS6 3QT: the outward code (area and district, LS6) and
+    the inward code (sector and unit, 3QT), uniform over the LISTS that render them."""
+    outward = len(POSTCODE_AREAS) * POSTCODE_DISTRICTS
+    inward = 10 * len(POSTCODE_UNIT_LETTERS) ** 2
+    return {"outward": rng.integers(1, outward + 1, m), "inward": rng.integers(1, inward + 1, m)}
 
 
 def _contacts(m: int, rng: np.random.Generator) -> list[str]:

@@ -154,7 +154,9 @@ LISTS = {  # DuckDB list parameters the row SQL (sample_rows.py) indexes into wi
     **{name: table.values for name, table in WORDS.items()},
     # Drifted titles' words follow the regular adjectives, so regular codes keep their meaning.
     "adjectives": WORDS["adjectives"].values + list(DRIFT_ADJECTIVES),
-    "postcode_areas": list(POSTCODE_AREAS),
-    "postcode_letters": list(POSTCODE_UNIT_LETTERS),
-}
+    # Postcodes as outward code (e.g. LS6) and inward code (e.g. 3QT), each picked by one code.
+    "outward_codes": [f"{a}{d}" for a in POSTCODE_AREAS for d in range(1, POSTCODE_DISTRICTS + 1)],
+    "inward_codes": [f"{s}{u}{v}" for s in range(10) for u in POSTCODE_UNIT_LETTERS
+                     for v in POSTCODE_UNIT_LETTERS],
+}  # fmt: skip
 PRICE_RANGE = np.log([KINDS[c].price_eur for c in CATEGORIES])
