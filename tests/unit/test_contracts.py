@@ -66,6 +66,6 @@ def test_every_shipped_source_has_a_raw_suite():
     from dq_pipelines.declared.project import load_project
 
     project = load_project()
-    assert set(project.contracts) == {"catalog", "labels", "feedback"}
+    assert set(project.contracts) == {"catalog", "labels", "feedback", "inference_requests"}
     for contract in project.contracts.values():
         assert contract.raw_table in project.suites, f"{contract.raw_table} has no suite"
