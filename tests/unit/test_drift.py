@@ -222,3 +222,17 @@ def test_tokenize_counts_words_per_value_and_in_total():
     lengths, counts = tokenize(pd.Series(["Red desk, oak!", "", "desk\u00a0lamp_x", "a\x1fb"]))
     assert lengths.tolist() == [3.0, 0.0, 3.0, 2.0]
     assert counts.to_dict() == {"red": 1, "desk": 2, "oak": 1, "lamp": 1, "x": 1, "a": 1, "b": 1}
+
+
+@pytest.mark.parametrize("seed", [3, 4, 8, 18])  # each flagged by a plain token test
+def test_the_vocabulary_test_allows_for_values_repeated_as_a_whole(seed: int):
+    # One distribution: 2,000 draws from a pool of 200 titles of 8 words. Tokens come in
+    # clusters of 8 (a repeated title repeats all its words), so a plain chi-squared test on
+    # token counts calls two fresh samples different; dividing by the design effect does not.
+    rng = np.random.default_rng(seed)
+    pool = np.array([" ".join(rng.choice([f"w{i}" for i in range(300)], 8)) for _ in range(200)])
+    reference, current = (pd.Series(pool[rng.integers(0, 200, 2000)]) for _ in range(2))
+    test_only = {"threshold": 0.0, "length_threshold": 1e9}  # judge by the p-value alone
+    result = column_drift(reference, current, "text", test_only)
+    assert result.extra["vocabulary_design_effect"] == 8.0
+    assert not result.drifted, result.summary()
