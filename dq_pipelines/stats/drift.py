@@ -8,16 +8,20 @@ Per column, by kind:
 - text: vocabulary shift (JS distance of token shares, chi-squared test, top terms gained and
   lost) and length shift (PSI and KS on tokens per value).
 
-The decision rule (documented in DEFAULTS): a column drifts when its statistic exceeds the
-threshold AND the matching test rejects "same distribution" at `alpha` (KS for PSI or KS,
+The decision rule (defaults in DEFAULTS): a column drifts when its statistic exceeds the
+threshold AND the matching test rejects "same distribution" at level alpha (KS for PSI or KS,
 chi-squared for JS or categorical PSI). The threshold asks for a change big enough to matter,
 whatever the sample size: at 1M rows every KS p-value is tiny, so the p-value alone would flag
-everything. The test guards small samples, where PSI and JS are noisy and biased upward: a fresh
-sample of the same distribution then passes the test with probability 1 - alpha, so the
-false-positive rate per column is at most alpha (1%), whatever the threshold. Text drifts when
-its vocabulary or its length distribution drifts by that rule. Nulls are left out of every
-distribution; each column reports its null shares and their change (not judged: a null-share
-check is the suites' business). Set `alpha` to 1 for the threshold alone.
+everything. The test guards small samples, where PSI and JS are noisy and biased upward (at 1k
+rows a fresh sample of the same distribution often exceeds the thresholds): such a sample
+passes the test with probability 1 - alpha, so a column's false-positive rate is at most alpha,
+whatever the threshold. `detect_drift` gives each of its n compared columns alpha / n
+(Bonferroni), so the rate of flagging ANY column of a same-distribution table is at most alpha
+(5%). Text drifts when its vocabulary or its length distribution drifts by that rule (each
+test at alpha / 2); its vocabulary test is made conservative for tokens clustered in values
+(see `drift_text.py`). Nulls are left out of every distribution; each column reports its null
+shares and their change (not judged: a null-share check is the suites' business). Set `alpha`
+to 1 for the thresholds alone.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from dq_pipelines.stats.drift_column import (
 )
 
 __all__ = ["DEFAULTS", "ColumnDrift", "DriftReport", "column_drift", "detect_drift", "infer_kind"]
+
 
 @dataclass(frozen=True)
 class DriftReport:
@@ -78,7 +83,8 @@ class DriftReport:
         """One line in words."""
         compared = len(self.columns)
         if not self.drifted_columns:
-            return f"No drift in {compared} columns ({self.current_rows:,} rows vs {self.reference_rows:,})."
+            rows = f"{self.current_rows:,} rows vs {self.reference_rows:,}"
+            return f"No drift in {compared} columns ({rows})."
         return (
             f"{len(self.drifted_columns)} of {compared} columns drifted "
             f"({self.share_drifted:.0%}): {', '.join(self.drifted_columns)}."
@@ -103,20 +109,24 @@ def detect_drift(
     (nothing to compare is an error, not a pass), when a column named in `kinds`, `overrides` or
     `ignore` is not in the reference, or on an unknown kind, statistic or override key.
     """
-    if reference.empty or current.empty:
-        side = "reference" if reference.empty else "current"
+    if len(reference) == 0 or len(current) == 0:
+        side = "reference" if len(reference) == 0 else "current"
         raise ValueError(f"drift: the {side} table has no rows; nothing to compare")
     settings = {**DEFAULTS, **(options or {})}
-    per_column = _per_column(reference, kinds or {}, overrides or {}, set(ignore))
-    results, skipped = [], {}
-    for name in reference.columns:
-        if name in per_column and name in current.columns:
-            column_options = {**settings, **per_column[name]}
-            kind = column_options.pop("kind", None) or infer_kind(reference[name], settings)
-            if kind is None:
-                skipped[name] = f"dtype {reference[name].dtype} has no drift statistic"
-                continue
-            results.append(column_drift(reference[name], current[name], kind, column_options))
+    planned, skipped = {}, {}
+    for name, own in _per_column(reference, kinds or {}, overrides or {}, set(ignore)).items():
+        if name not in current.columns:
+            continue
+        kind = own.pop("kind", None) or infer_kind(reference[name], settings)
+        if kind is None:
+            skipped[name] = f"dtype {reference[name].dtype} has no drift statistic"
+        else:
+            planned[name] = (kind, own)
+    alpha = settings["alpha"] / max(len(planned), 1)  # Bonferroni: the table's rate <= alpha
+    results = [
+        column_drift(reference[name], current[name], kind, {**settings, "alpha": alpha, **own})
+        for name, (kind, own) in planned.items()
+    ]
     drifted = tuple(r.column for r in results if r.drifted)
     return DriftReport(
         columns=tuple(results),
@@ -155,4 +165,3 @@ def _per_column(
             raise ValueError(f"drift kind of {name!r}: {own['kind']!r} is not one of {KINDS}")
         per_column[name] = own
     return per_column
-

@@ -57,27 +57,48 @@ def js_distance(ref_counts: np.ndarray, cur_counts: np.ndarray) -> float:
     return float(distance.jensenshannon(ref_counts, cur_counts, base=2))
 
 
-def chi2_test(ref_counts: np.ndarray, cur_counts: np.ndarray) -> tuple[float, float, int]:
+def chi2_test(
+    ref_counts: np.ndarray,
+    cur_counts: np.ndarray,
+    min_expected: float = 5.0,
+    design_effect: float = 1.0,
+) -> tuple[float, float, int]:
     """Chi-squared test of homogeneity of the 2 x k table (statistic, p-value, dof).
 
-    Categories empty on both sides are dropped; with a single category left the shares cannot
-    differ, so the answer is (0, 1, 0).
+    Categories empty on both sides are dropped, and those with an expected count under
+    `min_expected` on either side are pooled into one (Cochran's rule: with many sparse cells
+    the statistic's tail is heavier than chi-squared, and fresh samples of the same distribution
+    would be called different far more often than alpha). The statistic is divided by
+    `design_effect` (> 1 when the counted items come in clusters, e.g. tokens of one text).
+    With a single category left the shares cannot differ: (0, 1, 0).
     """
-    observed = np.vstack([ref_counts, cur_counts])
+    observed = np.vstack([ref_counts, cur_counts]).astype(float)
     observed = observed[:, observed.sum(axis=0) > 0]
-    if observed.shape[1] < 2:
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / max(observed.sum(), 1)
+    sparse = expected.min(axis=0, initial=np.inf) < min_expected
+    if sparse.any():
+        pooled = observed[:, sparse].sum(axis=1, keepdims=True)
+        observed = np.hstack([observed[:, ~sparse], pooled])
+    if observed.shape[1] < 2 or (observed.sum(axis=1) == 0).any():
         return 0.0, 1.0, 0
     result = stats.chi2_contingency(observed, correction=False)
-    return float(result.statistic), float(result.pvalue), int(result.dof)
+    statistic = float(result.statistic) / design_effect
+    return statistic, float(stats.chi2.sf(statistic, result.dof)), int(result.dof)
 
 
 def categorical_shift(
-    ref_counts: pd.Series, cur_counts: pd.Series, *, max_categories: int, epsilon: float
+    ref_counts: pd.Series,
+    cur_counts: pd.Series,
+    *,
+    max_categories: int,
+    epsilon: float,
+    min_expected: float,
+    design_effect: float = 1.0,
 ) -> CategoricalShift:
     """Compare two frequency tables (category -> count, e.g. `Series.value_counts()`)."""
     table = count_table(ref_counts, cur_counts, max_categories)
     ref, cur = table["ref"].to_numpy(float), table["cur"].to_numpy(float)
-    chi2, p_value, dof = chi2_test(ref, cur)
+    chi2, p_value, dof = chi2_test(ref, cur, min_expected, design_effect)
     named = table.drop(index=OTHER, errors="ignore")
     return CategoricalShift(
         js_distance=js_distance(ref, cur),

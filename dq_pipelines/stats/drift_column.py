@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from dq_pipelines.stats.drift_categorical import categorical_shift
-from dq_pipelines.stats.drift_numeric import numeric_shift
+from dq_pipelines.stats.drift_numeric import numeric_shift, sample_positions
 from dq_pipelines.stats.drift_text import mean_tokens, text_shift
 
 # Every default of the drift statistics, overridable per call (`options`) and per column
@@ -23,13 +23,17 @@ DEFAULTS: Mapping[str, Any] = {
     "statistic": {"numeric": "psi", "categorical": "js", "text": "js"},
     "threshold": {"psi": 0.2, "ks": 0.1, "js": 0.1},
     "length_threshold": 0.2,  # text: PSI of tokens per value
-    "alpha": 0.01,  # significance level of the KS / chi-squared gate (1 = no gate)
+    # False-positive rate allowed (significance level of the KS / chi-squared gate; 1 = no
+    # gate): per column in `column_drift`; `detect_drift` splits it evenly over the compared
+    # columns (Bonferroni) unless a column overrides it, so it bounds the table's rate.
+    "alpha": 0.05,
     "bins": 10,  # PSI bins (reference deciles)
     "epsilon": 1e-4,  # share given to an empty PSI bin (on that side only)
-    "ks_max_rows": 200_000,  # KS on a random sample of at most this many rows per side
-    "text_max_rows": 100_000,  # text signals on a random sample of at most this many values
+    "ks_max_rows": 100_000,  # KS on a random sample of at most this many rows per side
+    "text_max_rows": 50_000,  # text signals on a random sample of at most this many values
     "max_categories": 1_000,  # categories beyond the most frequent are pooled in `__other__`
     "max_terms": 2_000,  # the same for the vocabulary of a text column
+    "min_expected": 5.0,  # chi-squared: categories expected fewer times are pooled
     "top_terms": 10,  # terms gained and lost reported per text column
     "text_min_mean_tokens": 3.0,  # inference: a string column with more tokens per value is text
     "infer_sample_rows": 1_000,  # values read to infer a string column's kind
@@ -86,7 +90,11 @@ class ColumnDrift:
         if self.kind == "text":
             terms = ", ".join(t["term"] for t in self.extra["top_terms_gained"][:3]) or "none"
             lost = ", ".join(t["term"] for t in self.extra["top_terms_lost"][:3]) or "none"
-            line += f"; length PSI {self.extra['length_psi']:.3g}; gained {terms}; lost {lost}"
+            length, limit = self.extra["length_psi"], self.extra["length_threshold"]
+            line += (
+                f"; length PSI {length:.3g} {'>' if length > limit else '<='} {limit:g}"
+                f"; gained {terms}; lost {lost}"
+            )
         return line
 
 
@@ -104,10 +112,9 @@ def infer_kind(series: pd.Series, options: Mapping[str, Any] = DEFAULTS) -> str 
     if pd.api.types.is_numeric_dtype(dtype):
         return "numeric"
     if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-        values = series.dropna()
-        values = values.sample(
-            min(len(values), options["infer_sample_rows"]), random_state=options["seed"]
-        )
+        rng = np.random.default_rng(options["seed"])
+        positions = sample_positions(len(series), options["infer_sample_rows"], rng)
+        values = (series if positions is None else series.iloc[positions]).dropna()
         return "text" if mean_tokens(values) > options["text_min_mean_tokens"] else "categorical"
     return None
 
@@ -129,7 +136,10 @@ def column_drift(
         raise ValueError(f"drift of {reference.name!r}: kind {kind!r} is not one of {KINDS}")
     statistic, threshold = _statistic(kind, settings)
     settings.update(statistic=statistic, threshold=threshold)
-    ref_values, cur_values = reference.dropna(), current.dropna()
+    (ref_data, ref_count), (cur_data, cur_count) = (
+        _prepare(kind, reference),
+        _prepare(kind, current),
+    )
     base: dict[str, Any] = {
         "column": str(reference.name),
         "kind": kind,
@@ -137,17 +147,17 @@ def column_drift(
         "threshold": threshold,
         "test": TESTS[kind],
         "alpha": float(settings["alpha"]),
-        "reference_values": len(ref_values),
-        "current_values": len(cur_values),
-        "reference_null_share": _share(len(reference) - len(ref_values), len(reference)),
-        "current_null_share": _share(len(current) - len(cur_values), len(current)),
+        "reference_values": ref_count,
+        "current_values": cur_count,
+        "reference_null_share": _share(len(reference) - ref_count, len(reference)),
+        "current_null_share": _share(len(current) - cur_count, len(current)),
     }
     base["null_share_change"] = base["current_null_share"] - base["reference_null_share"]
-    if ref_values.empty or cur_values.empty:
-        drifted = ref_values.empty != cur_values.empty
+    if ref_count == 0 or cur_count == 0:
+        drifted = (ref_count == 0) != (cur_count == 0)
         return ColumnDrift(**base, value=None, p_value=None, drifted=drifted)
     measure = {"numeric": _numeric, "categorical": _categorical, "text": _text}[kind]
-    value, p_value, drifted, extra = measure(ref_values, cur_values, statistic, settings)
+    value, p_value, drifted, extra = measure(ref_data, cur_data, statistic, settings)
     return ColumnDrift(**base, value=value, p_value=p_value, drifted=drifted, extra=extra)
 
 
@@ -173,17 +183,37 @@ def _exceeds(value: float, threshold: float, p_value: float, alpha: float) -> bo
     return value > threshold and p_value < alpha
 
 
+def _prepare(kind: str, series: pd.Series) -> tuple[Any, int]:
+    """The non-null data a kind measures, and how many values that is.
+
+    Nulls are found once per side: finding them in 1M strings costs more than counting them.
+    """
+    if kind == "numeric":
+        floats = _as_floats(series)
+        floats = floats[~np.isnan(floats)]
+        return floats, floats.size
+    if kind == "categorical":
+        counts = series.value_counts(dropna=False)  # then drop the null keys: 3x faster
+        counts = counts[counts.index.notna()]
+        return counts, int(counts.sum())
+    values = series[series.notna()]
+    return values, len(values)
+
+
 def _as_floats(values: pd.Series) -> np.ndarray:
+    """The values as floats, nulls as NaN (datetimes as epoch seconds)."""
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return values.astype("int64").to_numpy(float) / 1e9
+        stamps = values.to_numpy(dtype="datetime64[ns]")
+        return np.where(np.isnat(stamps), np.nan, stamps.astype("int64") / 1e9)
     try:
-        return values.to_numpy(dtype=float)
+        return values.to_numpy(dtype=float, na_value=np.nan)
     except (TypeError, ValueError) as error:
         raise ValueError(f"drift of {values.name!r}: kind numeric but {error}") from error
 
 
-def _numeric(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any]) -> tuple:
-    ref_floats, cur_floats = _as_floats(ref), _as_floats(cur)
+def _numeric(
+    ref_floats: np.ndarray, cur_floats: np.ndarray, statistic: str, o: Mapping[str, Any]
+) -> tuple:
     shift = numeric_shift(
         ref_floats,
         cur_floats,
@@ -205,12 +235,15 @@ def _numeric(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any
     return value, shift.ks_p_value, drifted, extra
 
 
-def _categorical(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any]) -> tuple:
+def _categorical(
+    ref_counts: pd.Series, cur_counts: pd.Series, statistic: str, o: Mapping[str, Any]
+) -> tuple:
     shift = categorical_shift(
-        ref.value_counts(),
-        cur.value_counts(),
+        ref_counts,
+        cur_counts,
         max_categories=o["max_categories"],
         epsilon=o["epsilon"],
+        min_expected=o["min_expected"],
     )
     value = shift.js_distance if statistic == "js" else shift.psi
     extra = {
@@ -226,10 +259,15 @@ def _categorical(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str,
     return value, shift.chi2_p_value, drifted, extra
 
 
+def _sampled(values: pd.Series, max_rows: int, rng: np.random.Generator) -> pd.Series:
+    positions = sample_positions(len(values), max_rows, rng)
+    return values if positions is None else values.iloc[positions]
+
+
 def _text(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any]) -> tuple:
-    rows = o["text_max_rows"]
-    ref_sample = ref.sample(rows, random_state=o["seed"]) if len(ref) > rows else ref
-    cur_sample = cur.sample(rows, random_state=o["seed"]) if len(cur) > rows else cur
+    rng = np.random.default_rng(o["seed"])
+    ref_sample = _sampled(ref, o["text_max_rows"], rng)
+    cur_sample = _sampled(cur, o["text_max_rows"], rng)
     shift = text_shift(
         ref_sample,
         cur_sample,
@@ -238,13 +276,15 @@ def _text(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any]) 
         ks_max_rows=o["ks_max_rows"],
         max_terms=o["max_terms"],
         top_terms=o["top_terms"],
+        min_expected=o["min_expected"],
         seed=o["seed"],
     )
     vocabulary, length = shift.vocabulary, shift.length
+    alpha = o["alpha"] / 2  # two tests: the column's false-positive rate stays <= alpha
     vocabulary_drifted = _exceeds(
-        vocabulary.js_distance, o["threshold"], vocabulary.chi2_p_value, o["alpha"]
+        vocabulary.js_distance, o["threshold"], vocabulary.chi2_p_value, alpha
     )
-    length_drifted = _exceeds(length.psi, o["length_threshold"], length.ks_p_value, o["alpha"])
+    length_drifted = _exceeds(length.psi, o["length_threshold"], length.ks_p_value, alpha)
     extra = {
         "vocabulary_drifted": vocabulary_drifted,
         "length_drifted": length_drifted,
@@ -257,6 +297,7 @@ def _text(ref: pd.Series, cur: pd.Series, statistic: str, o: Mapping[str, Any]) 
         "top_terms_gained": shift.top_terms_gained,
         "top_terms_lost": shift.top_terms_lost,
         "new_terms": vocabulary.new_categories,
+        "vocabulary_design_effect": shift.design_effect,
         "sampled_values": int(max(len(ref_sample), len(cur_sample))),
     }
     value = vocabulary.js_distance

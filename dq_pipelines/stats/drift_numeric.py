@@ -57,11 +57,17 @@ def psi(reference: np.ndarray, current: np.ndarray, bins: int = 10, epsilon: flo
     return psi_from_shares(bin_shares(reference, edges), bin_shares(current, edges), epsilon)
 
 
+def sample_positions(rows: int, max_rows: int, rng: np.random.Generator) -> np.ndarray | None:
+    """Sorted positions of a random sample of `max_rows` of `rows` (None: take them all)."""
+    if rows <= max_rows:
+        return None
+    return np.sort(rng.choice(rows, size=max_rows, replace=False, shuffle=False))
+
+
 def sample(values: np.ndarray, max_rows: int, rng: np.random.Generator) -> np.ndarray:
     """At most `max_rows` of `values`, drawn without replacement (all of them if fewer)."""
-    if values.size <= max_rows:
-        return values
-    return rng.choice(values, size=max_rows, replace=False)
+    positions = sample_positions(values.size, max_rows, rng)
+    return values if positions is None else values[positions]
 
 
 def numeric_shift(
