@@ -69,7 +69,9 @@ def k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> K
     missing = [c for c in quasi_identifiers if c not in df.columns]
     if missing:
         raise ValueError(f"quasi-identifier columns not in the frame: {missing}")
-    sizes = df.groupby(list(quasi_identifiers), dropna=False, sort=False).size()
+    # observed=True: a categorical column must not add empty groups for combinations never seen.
+    grouped = df.groupby(list(quasi_identifiers), dropna=False, sort=False, observed=True)
+    sizes = grouped.size()
     small = sizes[sizes < k]
     return KAnonymityResult(
         k=k,

@@ -176,6 +176,12 @@ def test_k_anonymity_on_a_hand_made_table():
     assert by_age.metadata()["smallest_group"] == 2
 
 
+def test_k_anonymity_counts_only_groups_that_occur_in_categorical_columns():
+    categorical = PEOPLE.astype({"zip3": "category", "age": "category", "sex": "category"})
+    plain = k_anonymity(PEOPLE, ["zip3", "age", "sex"], k=2)
+    assert k_anonymity(categorical, ["zip3", "age", "sex"], k=2) == plain
+
+
 def test_k_anonymity_refuses_bad_input():
     with pytest.raises(ValueError, match="at least one quasi-identifier"):
         k_anonymity(PEOPLE, [], k=2)
@@ -219,6 +225,7 @@ def test_each_transform_and_nulls_stay_null():
         ({"email": "hash"}, "", "non-empty secret salt"),
         ({"email": "hash"}, None, "non-empty secret salt"),
         ({"email": "hash"}, b"  ", "non-empty secret salt"),
+        ({"email": "hash"}, 42, "non-empty secret salt"),
         ({"email": "encrypt"}, "s", "unknown transform 'encrypt'"),
         ({"mail": "drop"}, None, "not in the frame: \\['mail'\\]"),
         ({"postcode": "truncate"}, None, "takes \\['length'\\]"),
