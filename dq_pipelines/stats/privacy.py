@@ -6,12 +6,12 @@ The patterns are written to leave product data alone, at the price of missing so
 
 - e-mail: `local@domain.tld` (bounded parts, so a long cell cannot make the search backtrack).
 - phone: international (`+` or `00`, then 8-15 digits in groups: `+44 20 7946 0958`,
-  `0033 6 12 34 56 78`), North American (`(415) 555-2671`, `415-555-2671`: area code and
-  exchange starting 2-9, separators matching) or national with a trunk 0 and at least one
-  separator (`020 7946 0958`, `06 12 34 56 78`, `030-1234567`: 9-11 digits). NOT flagged: an
-  unbroken digit run without `+` (indistinguishable from a product number or EAN), dates and
-  times, prices, and any number right after `SKU`, `ref`, `model`, `part`, `item`, `art`, `id`
-  or `#` (`Item no. ...` too).
+  `0033 6 12 34 56 78`; after `00` at least one separator), North American (`(415) 555-2671`,
+  `415-555-2671`: area code and exchange starting 2-9, separators matching) or national with a
+  trunk 0 and at least one separator (`020 7946 0958`, `06 12 34 56 78`, `030-1234567`: 9-11
+  digits). NOT flagged: an unbroken digit run without `+` (indistinguishable from a product
+  number or EAN), dates and times, prices, and any number right after `SKU`, `ref`, `model`,
+  `part`, `item`, `art`, `id` or `#` (`Item no. ...` too).
 - card: 13-19 digits, optionally in groups split by one space or dash, first digit 2-6 (the
   card networks' ranges), Luhn-valid, and when grouped, in the groups cards are printed in
   (fours, or 4-6-5 / 4-6-4: `4111 1111 1111 1111`, not a list of prices). An unbroken 13-digit
@@ -205,9 +205,11 @@ _FINDERS: dict[str, Callable[[str], str | None]] = {
 
 def _is_phone(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
-    if candidate.startswith(("+", "00")) and _INTERNATIONAL_RE.fullmatch(candidate):
-        national = digits[2:] if candidate.startswith("00") else digits
-        return 8 <= len(national) <= 15
+    if candidate.startswith("+") and _INTERNATIONAL_RE.fullmatch(candidate):
+        return 8 <= len(digits) <= 15
+    # Written with 00, an unbroken run is as likely an order number padded with zeros.
+    if candidate.startswith("00") and _INTERNATIONAL_RE.fullmatch(candidate):
+        return candidate != digits and 8 <= len(digits) - 2 <= 15
     if _NANP_RE.fullmatch(candidate):
         return True
     return bool(_NATIONAL_RE.fullmatch(candidate)) and 9 <= len(digits) <= 11

@@ -52,6 +52,7 @@ PRODUCT_TEXT = [
     "EAN 4684847513501",  # a valid EAN-13 that also passes Luhn
     "4684847513501",
     "Order 20240115103000",
+    "order 007944090035",  # zero-padded, not 00 + a country code
     "05.01.2024",
     "15/01/2024",
     "2024-01-15 10:30:00",
