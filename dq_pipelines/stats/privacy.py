@@ -173,9 +173,9 @@ def find_phone(text: str) -> str | None:
     """The first phone number in `text` (see the module docstring), masked, or None."""
     for match in _PHONE_CANDIDATE_RE.finditer(text):
         candidate = match.group()
-        if _PRODUCT_CONTEXT_RE.search(text[: match.start()]):
-            continue
-        if _is_phone(candidate):
+        # The context pattern spans at most 17 characters: 24 before the number are enough.
+        before = text[max(0, match.start() - 24) : match.start()]
+        if _is_phone(candidate) and not _PRODUCT_CONTEXT_RE.search(before):
             return mask_digits(candidate, keep_last=2)
     return None
 

@@ -48,6 +48,7 @@ PRODUCT_TEXT = [
     "Item no. 0123 4567 89",
     "AB-0123-456789",
     "Part #0800 123 456",
+    "Solid oak dining table for six, seats a family; spare part no. 020 7946 0958",
     "0123456789",
     "EAN 4684847513501",  # a valid EAN-13 that also passes Luhn
     "4684847513501",
