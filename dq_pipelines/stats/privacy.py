@@ -1,4 +1,4 @@
-"""Privacy of a training set: direct identifiers (declared or found by pattern) and k-anonymity.
+"""Privacy of a training set: direct identifiers, declared or found by pattern.
 
 `find_identifiers(df, declared=...)` reports the declared identifier columns still present and,
 in every text column, the rows holding an e-mail address, a phone number or a card-like number.
@@ -6,12 +6,12 @@ The patterns are written to leave product data alone, at the price of missing so
 
 - e-mail: `local@domain.tld` (bounded parts, so a long cell cannot make the search backtrack).
 - phone: international (`+` or `00`, then 8-15 digits in groups: `+44 20 7946 0958`,
-  `0033 6 12 34 56 78`), North American (`(415) 555-2671`, `415-555-2671`: area code and
-  exchange starting 2-9, separators matching) or national with a trunk 0 and at least one
-  separator (`020 7946 0958`, `06 12 34 56 78`, `030-1234567`: 9-11 digits). NOT flagged: an
-  unbroken digit run without `+` (indistinguishable from a product number or EAN), dates and
-  times, prices, and any number right after `SKU`, `ref`, `model`, `part`, `item`, `art`, `id`
-  or `#` (`Item no. ...` too).
+  `0033 6 12 34 56 78`; after `00` at least one separator), North American (`(415) 555-2671`,
+  `415-555-2671`: area code and exchange starting 2-9, separators matching) or national with a
+  trunk 0 and at least one separator (`020 7946 0958`, `06 12 34 56 78`, `030-1234567`: 9-11
+  digits). NOT flagged: an unbroken digit run without `+` (indistinguishable from a product
+  number or EAN), dates and times, prices, and any number right after `SKU`, `ref`, `model`,
+  `part`, `item`, `art`, `id` or `#` (`Item no. ...` too).
 - card: 13-19 digits, optionally in groups split by one space or dash, first digit 2-6 (the
   card networks' ranges), Luhn-valid, and when grouped, in the groups cards are printed in
   (fours, or 4-6-5 / 4-6-4: `4111 1111 1111 1111`, not a list of prices). An unbroken 13-digit
@@ -19,10 +19,6 @@ The patterns are written to leave product data alone, at the price of missing so
   card numbers are legacy).
 
 A match is shown masked (`j***@e***.com`, `+** ** **** **58`, `**** **** **** 1111`), never raw.
-
-`k_anonymity(df, quasi_identifiers, k)`: rows grouped by their quasi-identifier values; a null is
-a value of its own (all rows with a null postcode and the same other values form one group), as
-an attacker can read "unknown" as well as any other value.
 """
 
 from __future__ import annotations
@@ -38,6 +34,7 @@ PHONE = "phone"
 CARD = "card"
 KINDS = (EMAIL, PHONE, CARD)
 
+_SUSPECT_RE = re.compile(r"@|\d[\d ().-]{6,}\d")
 _EMAIL_RE = re.compile(
     r"(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])"
 )
@@ -129,9 +126,15 @@ def find_identifiers(
     text_columns = [c for c in df.columns if _is_text(df[c])]
     matches = []
     for column in text_columns:
-        values = df[column].dropna().astype(str)
+        # Each distinct text is searched once, and only if it holds an "@" or a run of digits.
+        counts = df[column].dropna().astype(str).value_counts(sort=False)
+        suspects = {
+            text: int(rows)
+            for text, rows in zip(counts.index, counts.to_numpy(), strict=True)
+            if _SUSPECT_RE.search(text)
+        }
         for kind in kinds:
-            match = _scan(values, _FINDERS[kind])
+            match = _scan(suspects, _FINDERS[kind])
             if match is not None:
                 rows, example = match
                 share = rows / len(df)
@@ -148,11 +151,14 @@ def _is_text(values: pd.Series) -> bool:
     return values.dtype == object or pd.api.types.is_string_dtype(values)
 
 
-def _scan(values: pd.Series, finder: Callable[[str], str | None]) -> tuple[int, str] | None:
-    found = values.map(finder).dropna()
-    if found.empty:
-        return None
-    return len(found), found.iloc[0]
+def _scan(suspects: dict[str, int], finder: Callable[[str], str | None]) -> tuple[int, str] | None:
+    rows, example = 0, None
+    for text, count in suspects.items():
+        masked = finder(text)
+        if masked is not None:
+            rows += count
+            example = example or masked
+    return None if example is None else (rows, example)
 
 
 def find_email(text: str) -> str | None:
@@ -167,9 +173,9 @@ def find_phone(text: str) -> str | None:
     """The first phone number in `text` (see the module docstring), masked, or None."""
     for match in _PHONE_CANDIDATE_RE.finditer(text):
         candidate = match.group()
-        if _PRODUCT_CONTEXT_RE.search(text[: match.start()]):
-            continue
-        if _is_phone(candidate):
+        # The context pattern spans at most 17 characters: 24 before the number are enough.
+        before = text[max(0, match.start() - 24) : match.start()]
+        if _is_phone(candidate) and not _PRODUCT_CONTEXT_RE.search(before):
             return mask_digits(candidate, keep_last=2)
     return None
 
@@ -199,9 +205,11 @@ _FINDERS: dict[str, Callable[[str], str | None]] = {
 
 def _is_phone(candidate: str) -> bool:
     digits = re.sub(r"\D", "", candidate)
-    if candidate.startswith(("+", "00")) and _INTERNATIONAL_RE.fullmatch(candidate):
-        national = digits[2:] if candidate.startswith("00") else digits
-        return 8 <= len(national) <= 15
+    if candidate.startswith("+") and _INTERNATIONAL_RE.fullmatch(candidate):
+        return 8 <= len(digits) <= 15
+    # Written with 00, an unbroken run is as likely an order number padded with zeros.
+    if candidate.startswith("00") and _INTERNATIONAL_RE.fullmatch(candidate):
+        return candidate != digits and 8 <= len(digits) - 2 <= 15
     if _NANP_RE.fullmatch(candidate):
         return True
     return bool(_NATIONAL_RE.fullmatch(candidate)) and 9 <= len(digits) <= 11
@@ -242,71 +250,3 @@ def mask_digits(text: str, keep_last: int) -> str:
         else:
             out.append(char)
     return "".join(out)
-
-
-@dataclass(frozen=True)
-class KAnonymityResult:
-    """Group sizes over the quasi-identifiers, judged against k."""
-
-    k: int
-    quasi_identifiers: tuple[str, ...]
-    rows: int
-    groups: int
-    smallest_group: int
-    groups_below_k: int
-    rows_below_k: int
-
-    @property
-    def passed(self) -> bool:
-        return self.groups_below_k == 0
-
-    @property
-    def share_below_k(self) -> float:
-        return self.rows_below_k / self.rows if self.rows else 0.0
-
-    def summary(self) -> str:
-        over = ", ".join(self.quasi_identifiers)
-        if self.passed:
-            return (
-                f"{self.k}-anonymous over ({over}): {self.groups} groups, the smallest of "
-                f"{self.smallest_group} rows"
-            )
-        return (
-            f"not {self.k}-anonymous over ({over}): smallest group {self.smallest_group} rows; "
-            f"{self.rows_below_k} of {self.rows} rows ({self.share_below_k:.1%}) in "
-            f"{self.groups_below_k} of {self.groups} groups below {self.k}"
-        )
-
-    def metadata(self) -> dict[str, float | int | list[str]]:
-        return {
-            "k": self.k,
-            "quasi_identifiers": list(self.quasi_identifiers),
-            "rows": self.rows,
-            "groups": self.groups,
-            "smallest_group": self.smallest_group,
-            "groups_below_k": self.groups_below_k,
-            "rows_below_k": self.rows_below_k,
-            "share_below_k": self.share_below_k,
-        }
-
-
-def k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: int) -> KAnonymityResult:
-    """Group `df` by `quasi_identifiers` (nulls as a value) and count the groups smaller than k."""
-    if not quasi_identifiers:
-        raise ValueError("k-anonymity needs at least one quasi-identifier column")
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k must be a whole number of at least 1, got {k!r}")
-    missing = [c for c in quasi_identifiers if c not in df.columns]
-    if missing:
-        raise ValueError(f"quasi-identifier columns not in the frame: {missing}")
-    sizes = df.groupby(list(quasi_identifiers), dropna=False, sort=False).size()
-    small = sizes[sizes < k]
-    return KAnonymityResult(
-        k=k,
-        quasi_identifiers=tuple(quasi_identifiers),
-        rows=len(df),
-        groups=len(sizes),
-        smallest_group=int(sizes.min()) if len(sizes) else 0,
-        groups_below_k=len(small),
-        rows_below_k=int(small.sum()),
-    )

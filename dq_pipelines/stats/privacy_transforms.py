@@ -87,7 +87,7 @@ def _positive_number(value: Any) -> bool:
 
 def _check_salt(salt: bytes | str | None) -> bytes:
     key = salt.encode() if isinstance(salt, str) else salt
-    if not key or not key.strip():
+    if not isinstance(key, bytes) or not key.strip():
         raise ValueError(
             "the hash transform needs a non-empty secret salt (bytes or text); an empty salt "
             "would make the pseudonyms reversible by hashing guesses"

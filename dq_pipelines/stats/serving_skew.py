@@ -14,9 +14,10 @@ is listed but not judged). A feature fails when, at serving, it is
   numeric when at least `numeric_share` of its values (of 10,000 sampled, in a longer column)
   parse as numbers ("12.5" is a number);
 - **of another length** (text features): the two-sample Kolmogorov-Smirnov statistic on the
-  lengths in whitespace tokens exceeds `max_length_ks` AND its p-value is below
-  `length_p_value`. The statistic bounds the effect (0.2: at some length the two cumulative
-  shares differ by 20 points), the p-value keeps small samples from firing on noise.
+  lengths in whitespace tokens (of 50,000 values sampled, in a longer column) exceeds
+  `max_length_ks` AND its p-value is below `length_p_value`. The statistic bounds the effect
+  (0.2: at some length the two cumulative shares differ by 20 points), the p-value keeps small
+  samples from firing on noise.
 
 Every threshold is in `DEFAULT_SKEW_THRESHOLDS` and can be overridden per feature.
 """
@@ -44,6 +45,7 @@ DEFAULT_SKEW_THRESHOLDS: Mapping[str, float] = {
 
 NUMERIC, TEXT, EMPTY = "numeric", "text", "empty"
 KIND_SAMPLE = 10_000
+LENGTH_SAMPLE = 50_000
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,9 @@ def _length_shift(train: pd.Series, serve: pd.Series) -> tuple[float, float, flo
 
 
 def _token_lengths(values: pd.Series) -> np.ndarray:
+    # 50,000 lengths pin the KS statistic to within about a point; more only cost time.
+    if len(values) > LENGTH_SAMPLE:
+        values = values.sample(LENGTH_SAMPLE, random_state=0)
     return np.fromiter((len(text.split()) for text in values.astype(str)), dtype=float)
 
 
