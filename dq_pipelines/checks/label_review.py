@@ -116,4 +116,3 @@ def record_verdict(
         [verdict, reviewer, asset, item_id],
     ).fetchall()
     return len(found)
-

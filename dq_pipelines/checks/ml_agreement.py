@@ -14,9 +14,12 @@ def annotator_agreement(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     o: AnnotatorAgreementCheck = spec.options  # type: ignore[assignment]
     frame = audit.frame([o.item_column, o.annotator_column, o.label_column])
     result = measure_agreement(
-        frame, item=o.item_column, annotator=o.annotator_column, label=o.label_column,
+        frame,
+        item=o.item_column,
+        annotator=o.annotator_column,
+        label=o.label_column,
         tie_rule=o.ties,
-    )  # fmt: skip
+    )
     alpha = result.krippendorff_alpha
     outliers = [
         a
@@ -26,8 +29,12 @@ def annotator_agreement(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     low_alpha = alpha is not None and alpha < o.min_alpha
     said = result.summary()
     if outliers:
-        said += ". Below " + f"{o.min_annotator_agreement:.0%}: " + ", ".join(
-            f"'{a.annotator}' ({a.agreement:.0%} of {a.n_compared} items)" for a in outliers
+        said += (
+            ". Below "
+            + f"{o.min_annotator_agreement:.0%}: "
+            + ", ".join(
+                f"'{a.annotator}' ({a.agreement:.0%} of {a.n_compared} items)" for a in outliers
+            )
         )
     details = {
         "krippendorff_alpha": None if alpha is None else round(alpha, 4),

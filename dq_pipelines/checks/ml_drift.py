@@ -55,8 +55,7 @@ def drift(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     for name, report in reports.items():
         details[f"{name}.share_drifted"] = round(report.share_drifted, 4)
         details[f"{name}.drifted_columns"] = list(report.drifted_columns)
-        details |= {f"{name}.{k}": _number(v) for k, v in report.metadata().items()
-                    if "." in k}  # fmt: skip
+        details |= {f"{name}.{k}": _number(v) for k, v in report.metadata().items() if "." in k}
         for column in report.columns:
             if column.kind == "text":
                 details[f"{name}.{column.column}.terms_gained"] = [

@@ -62,15 +62,23 @@ def label_audit(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     frame[o.id_column] = frame[o.id_column].astype(str)
     confirmed = confirmed_correct(audit.conn, audit.asset)
     labels = frame[o.label_column].astype("string")
-    exclude = {i for i, label in zip(frame[o.id_column], labels, strict=True)
-               if (i, str(label)) in confirmed}  # fmt: skip
+    exclude = {
+        i
+        for i, label in zip(frame[o.id_column], labels, strict=True)
+        if (i, str(label)) in confirmed
+    }
     result = audit_labels(
         frame, features, o.label_column, id_column=o.id_column, folds=o.folds, exclude=exclude
     )
     texts = _texts(frame, o)
     flags = [
-        Flag(str(i.item), i.given_label, i.suggested_label, i.given_label_confidence,
-             texts.get(str(i.item), ""))  # fmt: skip
+        Flag(
+            str(i.item),
+            i.given_label,
+            i.suggested_label,
+            i.given_label_confidence,
+            texts.get(str(i.item), ""),
+        )
         for i in result.flagged
     ]
     queued = queue_flags(audit.conn, audit.asset, spec.name, flags) if audit.staged else None
@@ -82,8 +90,13 @@ def label_audit(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     if o.error_above_rate is not None:
         limit += f", above {o.error_above_rate:.0%} blocks"
     top = [
-        {"item": f.item_id, "given": f.given_label, "suggested": f.suggested_label,
-         "confidence": round(f.confidence, 3), "text": f.text}  # fmt: skip
+        {
+            "item": f.item_id,
+            "given": f.given_label,
+            "suggested": f.suggested_label,
+            "confidence": round(f.confidence, 3),
+            "text": f.text,
+        }
         for f in flags[: o.top]
     ]
     return CheckOutcome(

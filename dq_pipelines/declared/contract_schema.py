@@ -129,9 +129,7 @@ class ColumnModel(_Model):
     @classmethod
     def _known_transform(cls, value: str | None) -> str | None:
         if value is not None and not _TRANSFORM.match(value):
-            raise ValueError(
-                f"transform {value!r} is not one of hash, drop, truncate:N, bucket:W"
-            )
+            raise ValueError(f"transform {value!r} is not one of hash, drop, truncate:N, bucket:W")
         return value
 
     @field_validator("type")

@@ -199,5 +199,3 @@ class MlCheckFileModel(_Model):
     """An ML-check file: the asset's checks by name."""
 
     checks: dict[str, MlCheckModel] = Field(description="Each check's name and its kind.")
-
-

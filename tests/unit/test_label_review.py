@@ -27,7 +27,9 @@ def _flag(item: str, label: str = "lamps", confidence: float = 0.1) -> Flag:
 
 
 def test_a_flag_is_queued_once_and_refreshed_when_flagged_again(conn):
-    assert queue_flags(conn, "training_set", "audit", [_flag("p1"), _flag("p2", confidence=0.05)]) == 2
+    assert (
+        queue_flags(conn, "training_set", "audit", [_flag("p1"), _flag("p2", confidence=0.05)]) == 2
+    )
     assert queue_flags(conn, "training_set", "audit", [_flag("p1", confidence=0.2)]) == 2
     rows = conn.execute(
         "select item_id, times_flagged, confidence, first_flagged_at <= last_flagged_at "

@@ -32,11 +32,16 @@ def test_the_projects_ml_checks_load_as_checks_with_their_severity():
 
 
 def test_a_label_audit_defaults_to_warn_and_blocks_only_with_an_error_rate(tmp_path):
-    (spec,) = _parse(tmp_path, "checks:\n  audit: {kind: label_audit, id_column: product_id, "
-                     "text_columns: [title]}\n")  # fmt: skip
+    (spec,) = _parse(
+        tmp_path,
+        "checks:\n  audit: {kind: label_audit, id_column: product_id, text_columns: [title]}\n",
+    )
     assert spec.severity == "WARN" and spec.columns == ("label", "product_id", "title")
-    (spec,) = _parse(tmp_path, "checks:\n  audit: {kind: label_audit, id_column: product_id, "
-                     "text_columns: [title], error_above_rate: 0.1}\n")  # fmt: skip
+    (spec,) = _parse(
+        tmp_path,
+        "checks:\n  audit: {kind: label_audit, id_column: product_id, "
+        "text_columns: [title], error_above_rate: 0.1}\n",
+    )
     assert spec.severity == "ERROR"
 
 

@@ -14,9 +14,12 @@ def _report(instance, key: dg.AssetCheckKey, passed: bool, **metadata) -> None:
     severity = dg.AssetCheckSeverity.WARN if key == DRIFT else dg.AssetCheckSeverity.ERROR
     instance.report_runless_asset_event(
         dg.AssetCheckEvaluation(
-            asset_key=key.asset_key, check_name=key.name, passed=passed,
-            metadata=metadata, severity=severity,
-        )  # fmt: skip
+            asset_key=key.asset_key,
+            check_name=key.name,
+            passed=passed,
+            metadata=metadata,
+            severity=severity,
+        )
     )
 
 
@@ -39,8 +42,13 @@ def _tick(sensor, instance, cursor=None):
 def test_drift_at_the_retrain_level_on_passed_data_requests_training_once(sensor):
     with dg.DagsterInstance.ephemeral() as instance:
         _all_gates_pass(instance)
-        _report(instance, DRIFT, False, retrain_level_reached=True,
-                drift_summary="against the champion: 3 of 8 columns drifted")  # fmt: skip
+        _report(
+            instance,
+            DRIFT,
+            False,
+            retrain_level_reached=True,
+            drift_summary="against the champion: 3 of 8 columns drifted",
+        )
         request, cursor = _tick(sensor, instance)
         assert isinstance(request, dg.RunRequest)
         assert request.asset_selection == [dg.AssetKey("category_model")]
