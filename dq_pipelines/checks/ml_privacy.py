@@ -14,8 +14,8 @@ from dq_pipelines.checks.ml_table import MlAudit
 from dq_pipelines.declared.ml_check_schema import KAnonymityCheck, NoIdentifiersCheck
 from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import Project, load_project
-from dq_pipelines.stats.privacy import find_identifiers
 from dq_pipelines.stats.k_anonymity import k_anonymity as group_sizes
+from dq_pipelines.stats.privacy import find_identifiers
 from dq_pipelines.stats.privacy_transforms import apply_transforms
 from dq_pipelines.storage.identifiers import quote_identifier
 
