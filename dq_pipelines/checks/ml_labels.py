@@ -1,10 +1,13 @@
 """Label checks: missing labels, and suspicious labels found by confident learning."""
 
+import pandas as pd
+
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.checks.label_review import Flag, confirmed_correct, queue_flags
 from dq_pipelines.checks.ml_table import MlAudit
 from dq_pipelines.declared.ml_check_schema import LabelAuditCheck, MissingLabelsCheck
 from dq_pipelines.declared.ml_checks import MlCheckSpec
+from dq_pipelines.stats.confident_learning import LabelAuditResult
 from dq_pipelines.stats.missing_labels import missing_labels as count_missing
 from dq_pipelines.stats.proxy_model import audit_labels
 
@@ -60,15 +63,13 @@ def label_audit(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     features = [*o.text_columns, *o.numeric_columns]
     frame = audit.frame([o.id_column, o.label_column, *features])
     frame[o.id_column] = frame[o.id_column].astype(str)
-    confirmed = confirmed_correct(audit.conn, audit.asset)
-    labels = frame[o.label_column].astype("string")
-    exclude = {
-        i
-        for i, label in zip(frame[o.id_column], labels, strict=True)
-        if (i, str(label)) in confirmed
-    }
     result = audit_labels(
-        frame, features, o.label_column, id_column=o.id_column, folds=o.folds, exclude=exclude
+        frame,
+        features,
+        o.label_column,
+        id_column=o.id_column,
+        folds=o.folds,
+        exclude=_confirmed_items(audit, frame, o),
     )
     texts = _texts(frame, o)
     flags = [
@@ -82,10 +83,23 @@ def label_audit(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         for i in result.flagged
     ]
     queued = queue_flags(audit.conn, audit.asset, spec.name, flags) if audit.staged else None
+    return _audit_outcome(spec, result, flags, queued)
+
+
+def _confirmed_items(audit: MlAudit, frame: pd.DataFrame, o: LabelAuditCheck) -> set[str]:
+    """Items a person marked correct with the label they still carry."""
+    confirmed = confirmed_correct(audit.conn, audit.asset)
+    labels = frame[o.label_column].astype("string")
+    pairs = zip(frame[o.id_column], labels, strict=True)
+    return {item for item, label in pairs if (item, str(label)) in confirmed}
+
+
+def _audit_outcome(
+    spec: MlCheckSpec, result: LabelAuditResult, flags: list[Flag], queued: int | None
+) -> CheckOutcome:
+    o: LabelAuditCheck = spec.options  # type: ignore[assignment]
     rate = result.estimated_error_rate
-    severity = o.severity
-    if o.error_above_rate is not None and rate > o.error_above_rate:
-        severity = "ERROR"
+    blocks = o.error_above_rate is not None and rate > o.error_above_rate
     limit = f"above {o.warn_above_rate:.0%} fails"
     if o.error_above_rate is not None:
         limit += f", above {o.error_above_rate:.0%} blocks"
@@ -99,28 +113,31 @@ def label_audit(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         }
         for f in flags[: o.top]
     ]
+    details = {
+        "estimated_label_error_rate": round(rate, 4),
+        "warn_above_rate": o.warn_above_rate,
+        "noise_per_class": {k: round(v, 4) for k, v in result.noise_per_class.items()},
+        "confirmed_correct_skipped": result.n_excluded,
+    }
+    if o.error_above_rate is not None:
+        details["error_above_rate"] = o.error_above_rate
+    if queued is not None:
+        details["review_queue_pending"] = queued
     return CheckOutcome(
         check_name=spec.name,
         passed=rate <= o.warn_above_rate,
-        severity=severity,
+        severity="ERROR" if blocks else o.severity,
         description=f"Label audit: {result.summary()} ({limit}).",
         observed_value=round(rate, 4),
         element_count=result.n_items,
         unexpected_count=result.n_flagged,
         unexpected_percent=round(100 * result.flagged_share, 2),
         unexpected_sample=top,
-        details={
-            "estimated_label_error_rate": round(rate, 4),
-            "warn_above_rate": o.warn_above_rate,
-            **({"error_above_rate": o.error_above_rate} if o.error_above_rate is not None else {}),
-            "noise_per_class": {k: round(v, 4) for k, v in result.noise_per_class.items()},
-            "confirmed_correct_skipped": result.n_excluded,
-            **({"review_queue_pending": queued} if queued is not None else {}),
-        },
+        details=details,
     )
 
 
-def _texts(frame, options: LabelAuditCheck) -> dict[str, str]:
+def _texts(frame: pd.DataFrame, options: LabelAuditCheck) -> dict[str, str]:
     """Each item's text features, joined and cut, as a reviewer reads them."""
     if not options.text_columns:
         return {}
