@@ -268,7 +268,7 @@ def test_feedback_queries_are_sensitive_wherever_they_flow():
     project = load_project()
     assert sensitive_columns(project, "raw_feedback") == {"query"}
     assert sensitive_columns(project, "stg_feedback") == {"query"}
-    assert sensitive_columns(project, "training_set") == set()
+    assert sensitive_columns(project, "training_set") == {"ships_from_postcode"}  # privacy class
 
 
 def test_a_failing_freshness_policy_alerts_once_per_transition(

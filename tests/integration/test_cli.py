@@ -81,7 +81,7 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     rerun = second.stdout.split(f"removed the earlier demo run in {folder}\n")[1]
     assert _comparable(rerun) == _comparable(first.stdout)  # stderr has timestamped logs
     out = first.output
-    assert "== clean delivery 2026-11-26" in out and "checks: 57 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-26" in out and "checks: 77 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     dirty = out.split("== slightly dirty delivery 2026-11-27")[1].split("== faulty")[0]
     assert "PARTIAL raw_catalog: 299 of 300 rows published, 1 quarantined" in dirty  # title
@@ -132,14 +132,15 @@ def test_replay_reingests_an_archived_delivery_and_retrains(project_env, monkeyp
     result = CliRunner().invoke(main, ["replay", "catalog", "--date", str(CLEAN_DAY)])
     assert result.exit_code == 0, result.output
     assert "== replay of catalog 2026-11-27" in result.output
-    assert "checks: 27 passed, 0 failed" in result.output
+    assert "checks: 32 passed, 0 failed" in result.output  # 5 of them ML checks
     assert "training: RAN" in result.output
 
 
 def test_replay_rejects_an_unknown_source(project_env):
     result = CliRunner().invoke(main, ["replay", "weather", "--date", "2026-11-27"])
     assert result.exit_code == 2
-    assert "unknown source 'weather'; known: catalog, feedback, labels" in result.output
+    known = "known: catalog, feedback, inference_requests, labels"
+    assert f"unknown source 'weather'; {known}" in result.output
 
 
 CLI = [sys.executable, "-c", "from dq_pipelines.cli import main; main()"]

@@ -10,9 +10,11 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
         "raw_catalog",
         "raw_labels",
         "raw_feedback",
+        "raw_inference_requests",
         "stg_catalog",
         "stg_labels",
         "stg_feedback",
+        "stg_inference_requests",
         "training_set",
         "category_model",
         "category_model_evaluation",
@@ -30,7 +32,8 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    assert len(specs) == 57  # 19 of them the contracts' not-null, key and type checks
+    # 26 of them the contracts' not-null, key and type checks; 7 from the ML-check files.
+    assert len(specs) == 77
     assert not specs["raw_feedback.key__new"].blocking  # the append key; feeds no training
     # ERROR on an asset that feeds training: blocking.
     assert specs["stg_catalog.price__between"].blocking
@@ -45,6 +48,12 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
     assert not specs["raw_catalog.updated_at__format"].blocking
     assert not specs["stg_feedback.rank__between"].blocking
     assert not specs["raw_labels.delivery_is_current"].blocking
+    # ML checks follow the same rule; the label audit can block (it has an error_above_rate).
+    assert specs["training_set.labels__suspicious"].blocking
+    assert specs["training_set.labels__missing"].blocking
+    assert not specs["training_set.features__drift"].blocking  # WARN
+    assert not specs["stg_labels.annotators__agreement"].blocking  # WARN
+    assert not specs["stg_inference_requests.features__serving_skew"].blocking  # feeds no model
 
 
 def test_jobs_schedule_and_sensors(defs):
@@ -58,6 +67,7 @@ def test_jobs_schedule_and_sensors(defs):
     assert {s.name for s in defs.sensors} == {
         "alert_on_failed_checks",
         "reap_dead_runs",
+        "retrain_on_drift",
         "training_automation",
     }
 

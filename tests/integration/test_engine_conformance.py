@@ -205,6 +205,13 @@ CASES: dict[str, list[Case]] = {
             mostly=0.5,
         ),
     ],
+    "expect_column_value_lengths_to_be_between": [
+        case("codes_any_length", column="code", min_value=0),
+        case("empty_code_too_short", column="code", min_value=3),
+        case("long_code_too_long", column="code", max_value=7),
+        case("codes_of_seven_mostly", column="code", min_value=7, max_value=7, mostly=0.99),
+        case("codes_of_eight_mostly_fail", column="code", min_value=8, mostly=0.5),
+    ],
     "expect_column_values_to_be_in_set": [
         case("project_categories", column="category", value_set=CATEGORIES),
         case("project_categories_mostly", column="category", value_set=CATEGORIES, mostly=0.9),
@@ -304,6 +311,7 @@ def test_every_expectation_type_in_the_suites_has_cases():
         "expect_column_values_to_be_unique",
         "expect_column_values_to_be_between",
         "expect_column_values_to_be_in_set",
+        "expect_column_value_lengths_to_be_between",
         "expect_compound_columns_to_be_unique",
         "expect_column_pair_values_to_be_equal",
         "expect_column_mean_to_be_between",

@@ -136,7 +136,7 @@ def test_the_same_bytes_delivered_again_are_not_loaded_twice(
     deliver(project_env, CLEAN_DAY)
     assert run_job(defs, instance).success
     shutil.copytree(_catalog(project_env, CLEAN_DAY).parent, _catalog(project_env).parent)
-    deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))  # labels, feedback only
+    deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))  # all but the catalog
     result = run_job(defs, instance)
     raw = next(
         e
@@ -152,6 +152,7 @@ def test_the_same_bytes_delivered_again_are_not_loaded_twice(
         "raw_catalog": 1,
         "raw_labels": 2,
         "raw_feedback": 2,
+        "raw_inference_requests": 2,
     }
     assert_nothing_lost(warehouse, "catalog", CLEAN_DAY)
 

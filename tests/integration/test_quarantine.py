@@ -37,7 +37,12 @@ def _publication(warehouse, asset: str, run_id: str):
 
 def test_contracts_declare_the_quarantine_threshold():
     shares = {c.name: c.max_quarantine_share for c in load_project().contracts.values()}
-    assert shares == {"catalog": 0.01, "labels": 0.01, "feedback": 0.02}
+    assert shares == {
+        "catalog": 0.01,
+        "labels": 0.01,
+        "feedback": 0.02,
+        "inference_requests": 0.02,
+    }
     assert load_project().max_quarantine_share("stg_catalog") == 0.01
     assert load_project().max_quarantine_share(TRAINING_SET) is None  # several sources
 

@@ -162,6 +162,7 @@ def test_webserver_lists_the_schedule_and_running_sensors(webserver):
     assert sensors == {
         "alert_on_failed_checks": "RUNNING",
         "reap_dead_runs": "RUNNING",
+        "retrain_on_drift": "RUNNING",
         "training_automation": "RUNNING",
     }
 
