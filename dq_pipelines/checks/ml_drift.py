@@ -104,7 +104,8 @@ def _references(
 
 
 def _said(report: DriftReport) -> str:
-    return report.summary().rstrip(".")
+    summary = report.summary().rstrip(".")
+    return summary[:1].lower() + summary[1:]
 
 
 def _number(value: Any) -> Any:
