@@ -129,8 +129,10 @@ def _column_sources(
 
 
 def reads_sensitive(kwargs: Any, details: Mapping[str, Any], sensitive: Iterable[str]) -> list[str]:
-    """The sensitive columns a check reads (named in its kwargs, or its `column` detail)."""
+    """The sensitive columns a check reads (named in its kwargs, its `column` detail, or the
+    `shows_values_of` detail of a check computed outside GX)."""
     read = columns_read(kwargs) | ({details["column"]} if details.get("column") else set())
+    read |= set(details.get("shows_values_of") or ())
     return sorted(read & set(sensitive))
 
 
@@ -157,13 +159,29 @@ def mask_outcome(outcome: CheckOutcome, sensitive: frozenset[str]) -> CheckOutco
     hidden = reads_sensitive(outcome.details.get("kwargs"), outcome.details, sensitive)
     if not hidden or MASKED_KEY in outcome.details:
         return outcome
-    return replace(
+    said = f"values of sensitive column(s) {', '.join(hidden)}"
+    masked = replace(
         outcome,
         unexpected_sample=[mask(v) for v in outcome.unexpected_sample],
         observed_value=mask_strings(outcome.observed_value),
-        details=outcome.details
-        | {MASKED_KEY: f"values of sensitive column(s) {', '.join(hidden)}"},
+        details=outcome.details | {MASKED_KEY: said},
     )
+    if "shows_values_of" not in outcome.details:
+        return masked
+    # A check computed outside GX (an ML check) may name values anywhere in its figures and
+    # its sentence: every text but the column names is masked, and the sentence withheld.
+    figures = {
+        k: v if k in ("shows_values_of", MASKED_KEY) else _mask_text(v)
+        for k, v in masked.details.items()
+    }
+    return replace(masked, details=figures, description=f"Not shown: it names {said}.")
+
+
+def _mask_text(value: Any) -> Any:
+    """mask_strings, dictionary keys included (an ML check's figures are keyed by value)."""
+    if isinstance(value, dict):
+        return {mask(k): _mask_text(v) for k, v in value.items()}
+    return mask_strings(value)
 
 
 def row_json_sql(alias: str, columns: Iterable[str], sensitive: frozenset[str]) -> str:

@@ -7,7 +7,7 @@ the error, like an expectation GX cannot evaluate, rather than failing the step.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -48,8 +48,12 @@ class MlChecks:
 
 
 def _run(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
+    """One check's outcome, saying which columns' values it may show (so masking knows what to
+    hide): the columns its options name, unless the check says (an empty list: it shows
+    counts and statistics only)."""
     try:
-        return COMPUTATIONS[spec.kind](audit, spec)
+        outcome = COMPUTATIONS[spec.kind](audit, spec)
+        return replace(outcome, details={"shows_values_of": list(spec.columns), **outcome.details})
     except (ValueError, duckdb.Error) as e:  # the data cannot be judged: say why
         return CheckOutcome(
             check_name=spec.name,

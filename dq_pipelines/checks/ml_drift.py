@@ -5,9 +5,11 @@ from typing import Any
 import pandas as pd
 
 from dq_pipelines.checks.gx_runner import CheckOutcome
+from dq_pipelines.checks.masking import sensitive_columns
 from dq_pipelines.checks.ml_table import MlAudit
 from dq_pipelines.declared.ml_check_schema import DriftCheck
 from dq_pipelines.declared.ml_checks import MlCheckSpec
+from dq_pipelines.declared.project import load_project
 from dq_pipelines.stats.drift import DriftReport, detect_drift
 
 # Metadata the retrain sensor reads (ml/retrain.py).
@@ -48,22 +50,15 @@ def drift(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         and champion.share_drifted >= o.retrain_above_share
     )
     said = "; ".join(f"against the {n}: {_said(r)}" for n, r in reports.items())
+    # Statistics only, and no words of a sensitive column: nothing for masking to hide.
     details: dict[str, Any] = {DRIFT_SUMMARY: said, RETRAIN_LEVEL_REACHED: reached}
+    details["shows_values_of"] = []
     details["max_drifted_share"] = o.max_drifted_share
     if o.retrain_above_share is not None:
         details["retrain_above_share"] = o.retrain_above_share
+    sensitive = sensitive_columns(load_project(), audit.asset)
     for name, report in reports.items():
-        details[f"{name}.share_drifted"] = round(report.share_drifted, 4)
-        details[f"{name}.drifted_columns"] = list(report.drifted_columns)
-        details |= {f"{name}.{k}": _number(v) for k, v in report.metadata().items() if "." in k}
-        for column in report.columns:
-            if column.kind == "text":
-                details[f"{name}.{column.column}.terms_gained"] = [
-                    t["term"] for t in column.extra.get("top_terms_gained", [])[:5]
-                ]
-                details[f"{name}.{column.column}.terms_lost"] = [
-                    t["term"] for t in column.extra.get("top_terms_lost", [])[:5]
-                ]
+        details |= _figures(name, report, sensitive)
     if champion_version:
         details["champion_version"] = champion_version
     worst = max(r.share_drifted for r in reports.values())
@@ -76,6 +71,22 @@ def drift(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         element_count=len(current),
         details=details,
     )
+
+
+def _figures(name: str, report: DriftReport, sensitive: frozenset[str]) -> dict[str, Any]:
+    """One reference's figures, as numbers: share drifted, per column statistic, threshold and
+    p-value, and a text column's top terms gained and lost (not for a sensitive column)."""
+    figures: dict[str, Any] = {
+        f"{name}.share_drifted": round(report.share_drifted, 4),
+        f"{name}.drifted_columns": list(report.drifted_columns),
+    }
+    figures |= {f"{name}.{k}": _number(v) for k, v in report.metadata().items() if "." in k}
+    for column in report.columns:
+        if column.kind == "text" and column.column not in sensitive:
+            for change in ("gained", "lost"):
+                terms = column.extra.get(f"top_terms_{change}", [])[:5]
+                figures[f"{name}.{column.column}.terms_{change}"] = [t["term"] for t in terms]
+    return figures
 
 
 def _compared(audit: MlAudit, options: DriftCheck) -> list[str]:

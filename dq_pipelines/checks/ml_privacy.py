@@ -42,7 +42,8 @@ def no_identifiers(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         description=report.summary()[:1].upper() + report.summary()[1:] + ".",
         element_count=report.rows,
         unexpected_count=sum(m.rows for m in too_many),
-        details=report.metadata() | {"max_share": options.max_share},
+        # Shows masked examples only: nothing for masking to hide (see ml_checks._run).
+        details=report.metadata() | {"max_share": options.max_share, "shows_values_of": []},
     )
 
 
@@ -63,7 +64,7 @@ def k_anonymity(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         element_count=result.rows,
         unexpected_count=result.rows_below_k,
         unexpected_percent=round(100 * result.share_below_k, 2),
-        details=result.metadata(),
+        details=result.metadata() | {"shows_values_of": []},  # counts only, no values
     )
 
 

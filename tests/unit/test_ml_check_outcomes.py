@@ -84,3 +84,18 @@ def test_privacy_transforms_rewrite_the_staged_table_and_keep_its_columns(conn):
     apply_privacy_transforms(conn, table, {"pc": "hash"}, salt="s3cret")
     ((hashed,),) = conn.execute("select pc from s").fetchall()
     assert len(hashed) == 64 and hashed != "LS"
+
+
+def test_an_ml_check_reading_a_sensitive_column_shows_its_values_masked(conn):
+    from dq_pipelines.checks.dagster_results import to_check_result
+
+    spec = _spec("m", kind="missing_labels", group_column="category", max_share=0.0)
+    frame = pd.DataFrame({"label": ["a", None], "category": ["x", "anna@example.com"]})
+    outcome = _outcome(conn, frame, spec)
+    assert outcome.details["shows_values_of"] == ["label", "category"]
+    result = to_check_result("t", outcome, sensitive=frozenset({"category"}))
+    assert "masked" in result.metadata
+    assert "anna@example.com" not in str(result.metadata)  # figures, keys and sentence
+    assert "anna@example.com" in str(outcome)
+    plain = to_check_result("t", outcome, sensitive=frozenset())
+    assert "masked" not in plain.metadata
