@@ -99,3 +99,28 @@ def test_an_ml_check_reading_a_sensitive_column_shows_its_values_masked(conn):
     assert "anna@example.com" in str(outcome)
     plain = to_check_result("t", outcome, sensitive=frozenset())
     assert "masked" not in plain.metadata
+
+
+def test_the_label_audit_queues_flips_and_skips_what_a_person_confirmed(conn):
+    from dq_pipelines.checks.label_review import pending_reviews, record_verdict
+    from dq_pipelines.storage.ops_tables import ensure_ops_tables
+
+    ensure_ops_tables(conn)
+    words = {"chairs": "seat armrest chair", "lamps": "bulb shade lamp", "rugs": "wool pile rug"}
+    rows = [(f"p{i:03d}", label, f"{text} {i}") for i in range(60) for label, text in
+            [list(words.items())[i % 3]]]  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["product_id", "label", "title"])
+    frame.loc[[0, 1, 2], "label"] = ["lamps", "rugs", "chairs"]  # three flipped labels
+    spec = _spec(
+        "audit", kind="label_audit", id_column="product_id", text_columns=["title"], folds=3
+    )
+    conn.execute("create or replace table t as select * from frame")
+    (first,) = MlChecks("t", (spec,), staged=True)(conn, '"main"."t"')
+    flagged = {s["item"] for s in first.unexpected_sample}
+    assert flagged == {"p000", "p001", "p002"} and not first.passed
+    assert set(pending_reviews(conn, "t")["item_id"]) == flagged
+
+    record_verdict(conn, "t", "p000", "correct", "ana")  # the person says lamps is right
+    (again,) = MlChecks("t", (spec,), staged=True)(conn, '"main"."t"')
+    assert {s["item"] for s in again.unexpected_sample} == {"p001", "p002"}
+    assert again.details["confirmed_correct_skipped"] == 1
