@@ -5,15 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-import yaml
-from pydantic import ValidationError
-
 from dq_pipelines.declared.contract_schema import SEVERITIES as SEVERITIES  # re-exported
 from dq_pipelines.declared.contract_schema import ColumnModel, ContractModel
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.names import column_stems, identifier_stem
 from dq_pipelines.declared.paths import DELIVERY_PLACEHOLDER
-from dq_pipelines.declared.schema_errors import definition_error
+from dq_pipelines.declared.schema_errors import read_model
 
 _DATE_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -147,16 +144,7 @@ def _column(name: str, model: ColumnModel, stem: str, null_values: list[str]) ->
 
 
 def _read(path: Path) -> ContractModel:
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise DefinitionFileError(path, f"not valid YAML: {e}") from e
-    if not isinstance(raw, dict):
-        raise DefinitionFileError(path, "a contract must be a YAML mapping")
-    try:
-        model = ContractModel.model_validate(raw)
-    except ValidationError as e:
-        raise definition_error(path, ContractModel, e) from e
+    model = read_model(path, ContractModel, "a contract must be a YAML mapping")
     if model.name != path.stem:
         raise DefinitionFileError(
             path, f"name '{model.name}' must be snake_case and match the file name"

@@ -12,12 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.ml_check_schema import MlCheckFileModel
-from dq_pipelines.declared.schema_errors import definition_error
+from dq_pipelines.declared.schema_errors import read_model
 from dq_pipelines.declared.schemas import TableSchema
 
 _CHECK_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -72,26 +71,14 @@ class MlCheckSpec:
         return tuple(dict.fromkeys(named))
 
 
-def _read(path: Path) -> MlCheckFileModel:
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e:
-        raise DefinitionFileError(path, f"not valid YAML: {e}") from e
-    if not isinstance(raw, dict):
-        raise DefinitionFileError(path, "an ML-check file must be a YAML mapping with `checks:`")
-    try:
-        return MlCheckFileModel.model_validate(raw)
-    except ValidationError as e:
-        raise definition_error(path, MlCheckFileModel, e) from e
-
-
 def parse_ml_checks(path: Path, schema: TableSchema | None) -> list[MlCheckSpec]:
     """One file's checks, each naming only columns the asset has."""
     asset = path.stem
     if schema is None:
         raise DefinitionFileError(path, f"no asset named '{asset}' (the file name is the asset)")
     specs = []
-    for name, options in _read(path).checks.items():
+    what = "an ML-check file must be a YAML mapping with `checks:`"
+    for name, options in read_model(path, MlCheckFileModel, what).checks.items():
         if not _CHECK_NAME.match(name):
             raise DefinitionFileError(path, f"check name '{name}' must be snake_case")
         spec = MlCheckSpec(asset, name, options, path)

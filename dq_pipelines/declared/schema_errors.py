@@ -7,11 +7,14 @@ unknown key or value, the closest valid one ("did you mean `required`?"), never 
 import difflib
 import re
 from pathlib import Path
-from typing import Annotated, Any, get_args, get_origin
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from dq_pipelines.declared.errors import DefinitionFileError
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 def _model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -81,6 +84,22 @@ def _problem(root: type[BaseModel], error: Any) -> str:
         return f"{where}: must be a mapping of keys to values, not {error['input']!r}"
     message = error["msg"].removeprefix("Value error, ")
     return f"{where}: {message}" if where else message
+
+
+def read_model(path: Path, root: type[ModelT], what: str) -> ModelT:
+    """A YAML definition file parsed through its pydantic model; every problem (not YAML, not
+    a mapping, a key or value pydantic refuses) is a DefinitionFileError naming the file.
+    `what` says what the file must be, e.g. "a contract must be a YAML mapping"."""
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as e:
+        raise DefinitionFileError(path, f"not valid YAML: {e}") from e
+    if not isinstance(raw, dict):
+        raise DefinitionFileError(path, what)
+    try:
+        return root.model_validate(raw)
+    except ValidationError as e:
+        raise definition_error(path, root, e) from e
 
 
 def definition_error(
