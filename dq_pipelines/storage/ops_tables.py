@@ -156,6 +156,19 @@ LABEL_REVIEW = _table(
     "reviewed_at timestamp, verdict varchar, reviewer varchar",
     ("asset", "item_id", "given_label"),
 )
+CHECK_RESULTS = _table(
+    "dq_check_results",
+    "Every result of every check evaluation, appended and never overwritten (suite "
+    "expectations, contract checks, ML checks, golden cases): status passed, warned (failed at "
+    "WARN), failed (failed at ERROR), blocked (did not run: an upstream blocking check failed; "
+    "blocked_by names it) or error (could not be computed). Pruned only by age.",
+    "result_id varchar, evaluated_at timestamp, asset varchar, check_name varchar, "
+    "check_kind varchar, expectation_type varchar, severity varchar, status varchar, "
+    "observed_value json, element_count bigint, unexpected_count bigint, "
+    "unexpected_percent double, run_id varchar, load_id varchar, blocked_by varchar[], "
+    "description varchar",
+    ("result_id",),
+)
 
 OPS_TABLES: tuple[OpsTable, ...] = (
     MODEL_REGISTRY,
@@ -168,6 +181,7 @@ OPS_TABLES: tuple[OpsTable, ...] = (
     ALERTS,
     ALERT_GROUPS,
     LABEL_REVIEW,
+    CHECK_RESULTS,
 )
 
 
