@@ -210,9 +210,11 @@ def freshness_outcome(
 ) -> CheckOutcome:
     """How many days the loaded delivery is behind `expected`, the newest of any source."""
     allowed = contract.freshness.max_delivery_lag_days
-    (loaded,) = warehouse.query(
-        f"select max(_delivery_date) from {quote_identifier(contract.raw_table)}"
-    ).iloc[0]
+    loaded = None  # nothing published yet (the first delivery was held or refused)
+    if warehouse.table_exists(contract.raw_table):
+        (loaded,) = warehouse.query(
+            f"select max(_delivery_date) from {quote_identifier(contract.raw_table)}"
+        ).iloc[0]
     lag = (expected - loaded.date()).days if expected and loaded is not None else None
     return CheckOutcome(
         check_name=check.name,

@@ -13,6 +13,10 @@ from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.suites import SuiteSpec
 
 SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.WARN}
+# Dagster's own `blocking` flag is never set: a failing blocking check fails the whole run, and
+# every check downstream then reads "Execution failed" although none ran. The asset's step stops
+# what is built from it instead (wap/blocked.py); this metadata says which checks do that.
+BLOCKS_TRAINING = "blocks_training"
 
 
 def to_check_result(
@@ -59,10 +63,10 @@ def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckS
         dg.AssetCheckSpec(
             name=e.check_name,
             asset=suite.asset,
-            blocking=project.is_blocking(suite.asset, e.severity),
             description=e.description or f"{e.type}({e.kwargs})",
             metadata={
                 "severity": e.severity,
+                BLOCKS_TRAINING: project.is_blocking(suite.asset, e.severity),
                 "expectation_type": e.type,
                 "suite_file": suite.path.name,
             },
@@ -77,10 +81,10 @@ def ml_check_specs(specs: Iterable[MlCheckSpec], project: Project) -> list[dg.As
         dg.AssetCheckSpec(
             spec.name,
             asset=spec.asset,
-            blocking=project.is_blocking(spec.asset, spec.severity),
             description=spec.description,
             metadata={
                 "severity": spec.severity,
+                BLOCKS_TRAINING: project.is_blocking(spec.asset, spec.severity),
                 "ml_check_kind": spec.kind,
                 "ml_check_file": spec.path.name,
             },
@@ -89,23 +93,31 @@ def ml_check_specs(specs: Iterable[MlCheckSpec], project: Project) -> list[dg.As
     ]
 
 
-def contract_check_specs(contract: SourceContract, project: Project) -> list[dg.AssetCheckSpec]:
-    """The checks a contract declares to run in the delivery audit, as the raw asset's specs."""
+def contract_check_specs(
+    contract: SourceContract, project: Project, runs: str = AUDIT
+) -> list[dg.AssetCheckSpec]:
+    """The checks a contract declares to run `runs` (in the delivery audit, or from the
+    landing records after the write), as the raw asset's specs."""
     return [
         dg.AssetCheckSpec(
             c.name,
             asset=c.asset,
-            blocking=project.is_blocking(c.asset, c.severity),
             description=c.description,
+            metadata={
+                "severity": c.severity,
+                BLOCKS_TRAINING: project.is_blocking(c.asset, c.severity),
+            },
         )
-        for c in contract_checks(contract, runs=AUDIT)
+        for c in contract_checks(contract, runs=runs)
     ]
 
 
 def blocks(evaluation: dg.AssetCheckEvaluation) -> bool:
-    """What a reported check blocks: a blocking check reported at WARN (its failing rows were
-    quarantined, the rest published) blocks nothing. Declared blocking: Project.is_blocking."""
-    return bool(evaluation.blocking) and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    """Whether a reported check blocked what is built from its asset: Project.is_blocking, at
+    the severity it was reported (a blocking check reported at WARN, its failing rows
+    quarantined and the rest published, blocks nothing)."""
+    asset = evaluation.asset_key.to_user_string()
+    return load_project().is_blocking(asset, evaluation.severity.value)
 
 
 def selected_results(

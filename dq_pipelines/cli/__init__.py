@@ -153,7 +153,8 @@ def replay(source: str, day: datetime) -> None:
 
 
 def _report(outcome) -> None:
-    """Print a run's summary; exit 1 if it failed or did nothing, saying so."""
+    """Print a run's summary; exit 1 if it failed, a blocking check failed (the run itself
+    succeeds: the delivery was held and what it feeds blocked) or it did nothing, saying so."""
     import dagster as dg
 
     from dq_pipelines.cli.launch import NothingToDo
@@ -165,7 +166,7 @@ def _report(outcome) -> None:
             click.echo(line)
     if outcome.did_nothing:
         raise NothingToDo("nothing was loaded (see above)")
-    if not outcome.success:
+    if not outcome.success or outcome.blocked_by:
         raise SystemExit(1)
 
 

@@ -17,6 +17,7 @@ import dagster as dg
 from dq_pipelines.cli.summary import RunOutcome, summarize
 from dq_pipelines.declared.project import Project
 from dq_pipelines.layout import PROJECT_ROOT
+from dq_pipelines.runs.summary import summarize_events
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
@@ -72,6 +73,9 @@ def execute(defs: dg.Definitions, instance: dg.DagsterInstance, plan: RunPlan) -
     result = defs.resolve_job_def(plan.job_name).execute_in_process(
         instance=instance, run_config=QUIET | plan.run_config, tags=plan.tags, raise_on_error=False
     )
+    # In process no daemon runs the run-summary sensors: tag the run as they would, so its
+    # page in the UI says what it did.
+    instance.add_run_tags(result.run_id, summarize_events(result.all_events).tags())
     return summarize(result, plan.label, plan.selection)
 
 

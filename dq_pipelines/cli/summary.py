@@ -37,6 +37,11 @@ class RunOutcome:
     errors: list[str]  # steps that failed for another reason than a blocking check
 
     @property
+    def blocked_by(self) -> list[str]:
+        """The blocking checks that failed (what was built from their assets was not)."""
+        return [name for name, _, blocking in self.checks_failed if blocking]
+
+    @property
     def trained(self) -> bool:
         return MODEL_ASSET in self.materialized
 
@@ -51,13 +56,14 @@ class RunOutcome:
 
 
 def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
-    """Why steps failed, said once each; a blocking check's failure is listed with the checks."""
+    """Why steps failed, said once each (a failed check does not fail its step: it is listed
+    with the checks)."""
     errors = []
     for event in result.all_events:
         if not event.is_step_failure or event.step_failure_data is None:
             continue
         error = event.step_failure_data.error
-        if error is None or error.cls_name == "DagsterAssetCheckFailedError":
+        if error is None:
             continue
         message = error.message.strip().splitlines()[0] if error.message.strip() else ""
         # "dq_pipelines.landing.ingest.DeliveryError: why" -> "why"
@@ -66,13 +72,18 @@ def _step_errors(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def _deliveries(result: dg.ExecuteInProcessResult) -> list[Delivery]:
+    """From the raw assets' materializations, or their observations when the delivery was held
+    or refused (nothing was published: wap/blocked.py)."""
     sources = {c.raw_table: c.name for c in load_project().contracts.values()}
     found = []
-    for event in result.get_asset_materialization_events():
-        meta = {k: v.value for k, v in event.materialization.metadata.items()}
+    recorded = [(e.asset_key, e.materialization) for e in result.get_asset_materialization_events()]
+    recorded += [(e.asset_key, e.asset_observation_data.asset_observation)
+                 for e in result.get_asset_observation_events()]  # fmt: skip
+    for asset_key, event in recorded:
+        meta = {k: v.value for k, v in event.metadata.items()}
         if "delivery_status" not in meta:
             continue
-        asset, day = event.asset_key.to_user_string(), str(meta.get("delivery_date", "?"))
+        asset, day = asset_key.to_user_string(), str(meta.get("delivery_date", "?"))
         note = str(meta.get("rejected_because") or meta.get("publication_reason") or "")
         if meta["delivery_status"] == "duplicate":
             note = (
@@ -143,7 +154,7 @@ def training_line(outcome: RunOutcome, warehouse: DuckDBWarehouse) -> str:
         scores = ", ".join(f"{r.metric}={r.value:.3f}" for r in metrics.itertuples())
         version = metrics["model_version"].iloc[0] if not metrics.empty else "?"
         return f"training: RAN -> model {version} ({scores})"
-    blocking = [name for name, _, is_blocking in outcome.checks_failed if is_blocking]
+    blocking = outcome.blocked_by
     why = f"blocking check(s) failed: {', '.join(blocking)}" if blocking else "see above"
     return f"training: BLOCKED ({why})"
 

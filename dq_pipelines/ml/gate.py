@@ -10,25 +10,33 @@ from dq_pipelines.declared.project import Project
 @dataclass(frozen=True)
 class UnpassedCheck:
     key: dg.AssetCheckKey
-    status: str  # FAILED, PLANNED (never completed) or NEVER_RUN
+    status: str  # FAILED, NEVER_RUN, or a check that never completed: PLANNED (its run goes on),
+    # SKIPPED (blocked upstream) or EXECUTION_FAILED (its run failed): as the Dagster UI says
     run_id: str | None
 
     def describe(self) -> str:
         return f"{self.key.asset_key.to_user_string()}:{self.key.name} ({self.status})"
 
 
-class TrainingBlockedError(dg.Failure):
-    """Training refused because upstream blocking checks have not passed."""
-
-    def __init__(self, unpassed: list[UnpassedCheck]) -> None:
-        super().__init__(
-            description=(
-                f"{len(unpassed)} upstream blocking check(s) have not passed: "
-                + "; ".join(u.describe() for u in unpassed)
-                + ". Fix the data and re-run them, or set override_failed_checks_reason."
-            ),
-            metadata={"unpassed_checks": [u.describe() for u in unpassed]},
+def blocked_observations(
+    project: Project, model: str, unpassed: list[UnpassedCheck]
+) -> list[dg.AssetObservation]:
+    """What a blocked training records: on the model and on each asset built from it, the
+    checks that have not passed (their pages in the catalog say what blocked them)."""
+    said = "; ".join(u.describe() for u in unpassed)
+    sentence = (
+        f"BLOCKED, not trained: {len(unpassed)} upstream blocking check(s) have not passed: "
+        f"{said}. Fix the data and re-run them, or set override_failed_checks_reason."
+    )
+    checks = dg.MetadataValue.json([u.describe() for u in unpassed])
+    return [
+        dg.AssetObservation(
+            asset_key=asset,
+            description=sentence,
+            metadata={"dq/status": "blocked", "blocked_by_checks": checks},
         )
+        for asset in [model, *sorted(project.descendants(model))]
+    ]
 
 
 def blocking_checks_upstream(project: Project, asset: str) -> list[dg.AssetCheckKey]:
@@ -53,7 +61,16 @@ def unpassed_checks(
         if record is None:
             unpassed.append(UnpassedCheck(key, "NEVER_RUN", None))
         elif evaluation is None:
-            unpassed.append(UnpassedCheck(key, record.status.value, record.run_id))
+            unpassed.append(UnpassedCheck(key, _unfinished(instance, record.run_id), record.run_id))
         elif not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
             unpassed.append(UnpassedCheck(key, "FAILED", record.run_id))
     return unpassed
+
+
+def _unfinished(instance: dg.DagsterInstance, run_id: str | None) -> str:
+    """The status of a check that never completed, as the Dagster UI shows it: planned while
+    its run goes on, skipped (it was blocked) if the run ended well, execution failed if not."""
+    run = instance.get_run_by_id(run_id) if run_id else None
+    if run is None or not run.is_finished:
+        return "PLANNED"
+    return "EXECUTION_FAILED" if run.status == dg.DagsterRunStatus.FAILURE else "SKIPPED"

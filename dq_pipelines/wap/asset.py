@@ -27,6 +27,8 @@ from dq_pipelines.wap.audit import (
     nothing_published,
     require_published,
 )
+from dq_pipelines.wap.blocked import stop_for
+from dq_pipelines.wap.decide import HELD
 from dq_pipelines.wap.publish import Publication, audit_and_publish
 from dq_pipelines.wap.stage import Staged
 
@@ -69,10 +71,11 @@ class Written:
 
 
 def wap_multi_asset(spec: dg.AssetSpec, check_specs: Sequence[dg.AssetCheckSpec]):
-    """The decorator every write-audit-publish asset is built with (one DuckDB writer at a time)."""
+    """The decorator every write-audit-publish asset is built with (one DuckDB writer at a time;
+    its output is optional: a held or blocked version is not passed downstream, wap/blocked.py)."""
     return dg.multi_asset(
         name=spec.key.to_user_string(),
-        specs=[spec],
+        specs=[spec.replace_attributes(skippable=True)],
         check_specs=list(check_specs),
         can_subset=True,
         pool=DUCKDB_POOL,
@@ -84,17 +87,23 @@ def run_wap_asset(
     warehouse: DuckDBWarehouse,
     audited: Audited,
     write: Callable[[], Written],
+    own_checks: Callable[[], list[CheckOutcome]] = list,
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """The body of a write-audit-publish asset."""
+    """The body of a write-audit-publish asset.
+
+    `own_checks` are checks computed from the pipeline's records rather than a table (e.g.
+    whether the newest delivery was accepted); they run after the write, in every case.
+    """
     asset = audited.asset
     published = TableRef(asset)
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
         outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
-        yield from selected_results(context, asset, outcomes)
+        yield from selected_results(context, asset, outcomes + own_checks())
         return
     written = write()
     metadata = dict(written.metadata)
+    held_because = ""
     if written.staged is not None:
         outcomes, publication = audit_and_publish(
             warehouse,
@@ -108,11 +117,19 @@ def run_wap_asset(
         )
         metadata |= publication.metadata() | written.published_metadata(publication)
         message = f"{written.staged_note}{publication.status}: {publication.reason}"
+        held_because = publication.reason if publication.status == HELD else ""
     else:  # nothing new to audit: the table is unchanged
         outcomes = _unchanged(warehouse, audited, published)
         message = written.unchanged_because
+    outcomes = [*outcomes, *own_checks()]
     context.log.info(f"{written.log_prefix}: {message}")
-    yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
+    stop = stop_for(load_project(), asset, outcomes, held_because)
+    if stop is None:
+        yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
+    else:  # no output: what is built from this asset is skipped, and says why
+        context.log.warning(stop.sentence)
+        for observation in stop.observations(metadata):
+            context.log_event(observation)
     yield from selected_results(context, asset, outcomes)
 
 

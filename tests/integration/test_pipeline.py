@@ -1,5 +1,6 @@
 """The whole DAG in process: clean data trains a model, faulty data is stopped before training."""
 
+import dagster as dg
 import pytest
 from pipeline_support import (
     CLEAN_DAY,
@@ -11,6 +12,7 @@ from pipeline_support import (
 )
 
 from dq_pipelines.cli.sample_data import Faults
+from dq_pipelines.defs.alerts.run_summary import summarize_successful_runs
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +41,22 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     assert model_meta["accuracy"].value == pytest.approx(accuracy)
 
 
+def _observed(result) -> dict[str, dict]:
+    return {
+        e.asset_key.to_user_string(): {
+            k: v.value for k, v in e.asset_observation_data.asset_observation.metadata.items()
+        }
+        for e in result.get_asset_observation_events()
+    }
+
+
 def test_faulty_delivery_fails_blocking_checks_and_never_trains(
     defs, instance, project_env, warehouse
 ):
     deliver(project_env, FAULTY_DAY, Faults.demo_faulty())
     result = run_job(defs, instance)
-    assert not result.success
+    # Held and blocked, not failed: the run did what it should, and says so.
+    assert result.success
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
     # The raw format check diagnoses the date switch; the contract's checks on the typed raw
@@ -63,11 +75,35 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
     }
     assert checks["raw_catalog.title__not_null"].metadata["unexpected_count"].value == 40
     assert checks["raw_catalog.updated_at__type"].metadata["publication"].value == "held"
-    built = materialized(result)
-    assert "raw_catalog" in built
-    assert not built & {"stg_catalog", "training_set", "category_model",
-                        "category_model_evaluation"}  # fmt: skip
+    downstream = {"stg_catalog", "training_set", "category_model", "category_model_evaluation"}
+    assert not materialized(result) & (downstream | {"raw_catalog"})
     assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 0
+    # The held asset says why; each asset it stopped says it was blocked, and by what.
+    observed = _observed(result)
+    assert observed["raw_catalog"]["dq/status"] == "held"
+    assert "raw_catalog:updated_at__type" in observed["raw_catalog"]["blocked_by_checks"]
+    for asset in downstream:
+        assert observed[asset]["dq/status"] == "blocked"
+        assert observed[asset]["blocked_by_asset"] == "raw_catalog"
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"stg_catalog", "training_set", "category_model"} <= skipped
+
+    # The run's page says what happened in words: the summary sensor tags it when it ends.
+    context = dg.build_run_status_sensor_context(
+        sensor_name="summarize_successful_runs",
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        dagster_event=instance.all_logs(result.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[
+            0
+        ].dagster_event,
+    )
+    summarize_successful_runs(context)
+    tags = instance.get_run_by_id(result.run_id).tags
+    assert tags["dq/outcome"] == "held"
+    assert tags["dq/held"].startswith("raw_catalog")
+    assert "training_set" in tags["dq/blocked"] and "category_model" in tags["dq/blocked"]
+    assert "raw_catalog:updated_at__type (ERROR, blocking)" in tags["dq/failed_checks"]
+    assert "held raw_catalog: " in tags["dq/summary"]
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """raw_<source> assets, one per source contract, with each source's delivery checks.
 
 A raw asset stages each delivery, audits it (its suite, and the checks its contract declares to
-run in the audit) and publishes what passes (wap/asset.py); the checks are its own check specs,
-so they are the same Dagster checks whether they ran on a delivery or on their own. The
-contract's other checks (declared/contract_checks.py) are asset checks of their own.
+run in the audit) and publishes what passes (wap/asset.py); after the write it also says whether
+the newest delivery was accepted and is current (the contract's own checks, from the landing
+records). The checks are its own check specs, so they are the same Dagster checks whether they
+ran on a delivery or on their own, and a failing one stops what is built from the asset in the
+same step (wap/blocked.py). Dagster's column schema change check is built by Dagster.
 """
 
 from collections.abc import Callable, Sequence
@@ -23,12 +25,13 @@ from dq_pipelines.checks.dagster_results import (
     contract_check_specs,
     ml_check_specs,
     suite_check_specs,
-    to_check_result,
 )
+from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.declared.contract_checks import (
     ACCEPTANCE_CHECK,
     DAGSTER,
     FRESHNESS_CHECK,
+    OWN,
     ContractCheck,
     contract_check,
     contract_checks,
@@ -90,6 +93,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
         contract, project
     )
     check_specs += ml_check_specs(audited.ml_checks, project)
+    check_specs += contract_check_specs(contract, project, runs=OWN)
 
     @wap_multi_asset(raw_asset_spec(contract, project), check_specs)
     def raw_asset(
@@ -112,40 +116,24 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                 config.replay,
                 run_is_over(context.instance),
             ),
+            lambda: own_check_outcomes(contract, project, duckdb, landing),
         )
 
     return raw_asset
 
 
-def build_acceptance_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
-    check = contract_check(contract, ACCEPTANCE_CHECK)
-
-    @dg.asset_check(
-        asset=check.asset,
-        name=check.name,
-        blocking=project.is_blocking(check.asset, check.severity),
-        description=check.description,
-    )
-    def acceptance_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
-        return to_check_result(check.asset, acceptance_outcome(duckdb, check, contract.name))
-
-    return acceptance_check
-
-
-def build_freshness_check(contract: SourceContract, project: Project) -> dg.AssetChecksDefinition:
-    check = contract_check(contract, FRESHNESS_CHECK)
-
-    @dg.asset_check(
-        asset=check.asset,
-        name=check.name,
-        blocking=project.is_blocking(check.asset, check.severity),
-        description=check.description,
-    )
-    def freshness_check(duckdb: DuckDBWarehouse, landing: LandingZone) -> dg.AssetCheckResult:
-        expected = landing.newest_delivery(list(project.contracts.values()))
-        return to_check_result(check.asset, freshness_outcome(duckdb, contract, check, expected))
-
-    return freshness_check
+def own_check_outcomes(
+    contract: SourceContract, project: Project, duckdb: DuckDBWarehouse, landing: LandingZone
+) -> list[CheckOutcome]:
+    """Whether the source's newest delivery was accepted, and how far behind the newest
+    delivery of any source it is (from the landing records, after the write)."""
+    accepted = contract_check(contract, ACCEPTANCE_CHECK)
+    current = contract_check(contract, FRESHNESS_CHECK)
+    expected = landing.newest_delivery(list(project.contracts.values()))
+    return [
+        acceptance_outcome(duckdb, accepted, contract.name),
+        freshness_outcome(duckdb, contract, current, expected),
+    ]
 
 
 def _schema_change_checks(check: ContractCheck) -> Sequence[dg.AssetChecksDefinition]:
@@ -175,7 +163,5 @@ def ingest() -> dg.Definitions:
     contracts = project.contracts.values()
     return dg.Definitions(
         assets=[build_raw_asset(c, project) for c in contracts],
-        asset_checks=[build_freshness_check(c, project) for c in contracts]
-        + [build_acceptance_check(c, project) for c in contracts]
-        + [check for c in contracts for check in build_dagster_checks(c)],
+        asset_checks=[check for c in contracts for check in build_dagster_checks(c)],
     )

@@ -1,5 +1,6 @@
 """category_model: the text classifier, trained only on data whose blocking checks passed."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -8,7 +9,7 @@ from pydantic import Field
 from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
-from dq_pipelines.ml.gate import TrainingBlockedError, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -33,18 +34,26 @@ def train() -> dg.Definitions:
         group_name="train",
         deps=[TRAINING_SET],
         kinds={"scikitlearn"},
+        output_required=False,
     )
     def category_model(
         context: dg.AssetExecutionContext,
         config: TrainConfig,
         duckdb: DuckDBWarehouse,
         model_store: ModelStore,
-    ) -> dg.MaterializeResult:
-        """TF-IDF + linear classifier from product title and description to category."""
+    ) -> Iterator[dg.MaterializeResult]:
+        """TF-IDF + linear classifier from product title and description to category.
+
+        Blocked (nothing trained, the evaluation skipped, both saying why) while a blocking
+        check upstream has not passed, unless an override reason is given."""
         unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
         if unpassed and not override:
-            raise TrainingBlockedError(unpassed)
+            observations = blocked_observations(load_project(), MODEL_ASSET, unpassed)
+            context.log.warning(observations[0].description)
+            for observation in observations:
+                context.log_event(observation)
+            return
         if unpassed:
             context.log.warning(f"training despite unpassed checks; override: {override!r}")
         data = labelled(duckdb.read_table(TRAINING_SET))
@@ -75,7 +84,7 @@ def train() -> dg.Definitions:
                 "training_data_path": str(snapshot),
             }
             insert(conn, MODEL_REGISTRY, [row])
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "model_version": version,
                 "artifact": str(artifact),
