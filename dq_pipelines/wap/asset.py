@@ -15,6 +15,7 @@ import duckdb
 
 from dq_pipelines.checks.dagster_results import selected_results
 from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
+from dq_pipelines.checks.history import record_audit, record_checked
 from dq_pipelines.checks.ml_checks import MlChecks
 from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import load_project
@@ -27,7 +28,7 @@ from dq_pipelines.wap.audit import (
     nothing_published,
     require_published,
 )
-from dq_pipelines.wap.publish import Publication, audit_and_publish
+from dq_pipelines.wap.publish import Publication, Recorder, audit_and_publish
 from dq_pipelines.wap.stage import Staged
 
 
@@ -91,6 +92,7 @@ def run_wap_asset(
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
         outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
+        record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
         yield from selected_results(context, asset, outcomes)
         return
     written = write()
@@ -105,15 +107,32 @@ def run_wap_asset(
             audited.table_checks(True),
             on_publish=written.on_publish,
             row_conditions=audited.row_conditions,
+            record=_recorder(context, asset, written.staged.ref),
         )
         metadata |= publication.metadata() | written.published_metadata(publication)
         message = f"{written.staged_note}{publication.status}: {publication.reason}"
     else:  # nothing new to audit: the table is unchanged
         outcomes = _unchanged(warehouse, audited, published)
+        record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
         message = written.unchanged_because
     context.log.info(f"{written.log_prefix}: {message}")
     yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
     yield from selected_results(context, asset, outcomes)
+
+
+def _selected(
+    context: dg.AssetExecutionContext, outcomes: list[CheckOutcome]
+) -> list[CheckOutcome]:
+    """The outcomes Dagster is given, so the history is what the UI shows: those selected."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    return [o for o in outcomes if o.check_name in selected]
+
+
+def _recorder(context: dg.AssetExecutionContext, asset: str, staged: TableRef) -> Recorder:
+    """Records a staged version's results in the history, in its publication's transaction."""
+    return lambda conn, outcomes: record_audit(
+        conn, asset, staged, _selected(context, outcomes), context.run_id
+    )
 
 
 def _unchanged(

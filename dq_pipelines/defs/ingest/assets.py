@@ -25,6 +25,7 @@ from dq_pipelines.checks.dagster_results import (
     suite_check_specs,
     to_check_result,
 )
+from dq_pipelines.checks.history import record_checked
 from dq_pipelines.declared.contract_checks import (
     ACCEPTANCE_CHECK,
     DAGSTER,
@@ -126,8 +127,12 @@ def build_acceptance_check(contract: SourceContract, project: Project) -> dg.Ass
         blocking=project.is_blocking(check.asset, check.severity),
         description=check.description,
     )
-    def acceptance_check(duckdb: DuckDBWarehouse) -> dg.AssetCheckResult:
-        return to_check_result(check.asset, acceptance_outcome(duckdb, check, contract.name))
+    def acceptance_check(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse
+    ) -> dg.AssetCheckResult:
+        outcome = acceptance_outcome(duckdb, check, contract.name)
+        record_checked(duckdb, check.asset, [outcome], context.run.run_id)
+        return to_check_result(check.asset, outcome)
 
     return acceptance_check
 
@@ -141,9 +146,13 @@ def build_freshness_check(contract: SourceContract, project: Project) -> dg.Asse
         blocking=project.is_blocking(check.asset, check.severity),
         description=check.description,
     )
-    def freshness_check(duckdb: DuckDBWarehouse, landing: LandingZone) -> dg.AssetCheckResult:
+    def freshness_check(
+        context: dg.AssetCheckExecutionContext, duckdb: DuckDBWarehouse, landing: LandingZone
+    ) -> dg.AssetCheckResult:
         expected = landing.newest_delivery(list(project.contracts.values()))
-        return to_check_result(check.asset, freshness_outcome(duckdb, contract, check, expected))
+        outcome = freshness_outcome(duckdb, contract, check, expected)
+        record_checked(duckdb, check.asset, [outcome], context.run.run_id)
+        return to_check_result(check.asset, outcome)
 
     return freshness_check
 
