@@ -39,6 +39,11 @@ SETTINGS: tuple[Setting, ...] = (
         "600",
         "How long a check of a run still going holds the alert cursor before later ones are read",
     ),
+    Setting(
+        "DQ_RESULTS_RETENTION_DAYS",
+        None,
+        "Days check results are kept in dq_check_results (unset: kept forever)",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

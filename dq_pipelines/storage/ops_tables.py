@@ -161,12 +161,13 @@ CHECK_RESULTS = _table(
     "Every result of every check evaluation, appended and never overwritten (suite "
     "expectations, contract checks, ML checks, golden cases): status passed, warned (failed at "
     "WARN), failed (failed at ERROR), blocked (did not run: an upstream blocking check failed; "
-    "blocked_by names it) or error (could not be computed). Pruned only by age.",
+    "blocked_by names it) or error (could not be computed: error says why). Pruned only by "
+    "age (DQ_RESULTS_RETENTION_DAYS).",
     "result_id varchar, evaluated_at timestamp, asset varchar, check_name varchar, "
     "check_kind varchar, expectation_type varchar, severity varchar, status varchar, "
     "observed_value json, element_count bigint, unexpected_count bigint, "
     "unexpected_percent double, run_id varchar, load_id varchar, blocked_by varchar[], "
-    "description varchar",
+    "description varchar, error varchar",
     ("result_id",),
 )
 

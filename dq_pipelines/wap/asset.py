@@ -15,6 +15,7 @@ import duckdb
 
 from dq_pipelines.checks.dagster_results import selected_results
 from dq_pipelines.checks.gx_runner import CheckOutcome, TableRef
+from dq_pipelines.checks.history import record_audit, record_checked
 from dq_pipelines.checks.ml_checks import MlChecks
 from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import load_project
@@ -27,9 +28,9 @@ from dq_pipelines.wap.audit import (
     nothing_published,
     require_published,
 )
-from dq_pipelines.wap.blocked import stop_for
+from dq_pipelines.wap.blocked import record_blocked, stop_for
 from dq_pipelines.wap.decide import HELD
-from dq_pipelines.wap.publish import Publication, audit_and_publish
+from dq_pipelines.wap.publish import Publication, Recorder, audit_and_publish
 from dq_pipelines.wap.stage import Staged
 
 
@@ -99,7 +100,9 @@ def run_wap_asset(
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
         outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
-        yield from selected_results(context, asset, outcomes + own_checks())
+        outcomes += own_checks()
+        record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
+        yield from selected_results(context, asset, outcomes)
         return
     written = write()
     metadata = dict(written.metadata)
@@ -114,6 +117,7 @@ def run_wap_asset(
             audited.table_checks(True),
             on_publish=written.on_publish,
             row_conditions=audited.row_conditions,
+            record=_recorder(context, asset, written.staged.ref),
         )
         metadata |= publication.metadata() | written.published_metadata(publication)
         message = f"{written.staged_note}{publication.status}: {publication.reason}"
@@ -121,16 +125,37 @@ def run_wap_asset(
     else:  # nothing new to audit: the table is unchanged
         outcomes = _unchanged(warehouse, audited, published)
         message = written.unchanged_because
-    outcomes = [*outcomes, *own_checks()]
+    own = own_checks()  # after the write: they read what it recorded
+    # A publication recorded its audit's results already, in its own transaction.
+    unrecorded = own if written.staged is not None else [*outcomes, *own]
+    record_checked(warehouse, asset, _selected(context, unrecorded), context.run_id)
+    outcomes = [*outcomes, *own]
     context.log.info(f"{written.log_prefix}: {message}")
-    stop = stop_for(load_project(), asset, outcomes, held_because)
+    project = load_project()
+    stop = stop_for(project, asset, outcomes, held_because)
     if stop is None:
         yield dg.MaterializeResult(asset_key=asset, metadata=metadata)
     else:  # no output: what is built from this asset is skipped, and says why
         context.log.warning(stop.sentence)
         for observation in stop.observations(metadata):
             context.log_event(observation)
+        record_blocked(context.instance, warehouse, context.run_id, stop, project)
     yield from selected_results(context, asset, outcomes)
+
+
+def _selected(
+    context: dg.AssetExecutionContext, outcomes: list[CheckOutcome]
+) -> list[CheckOutcome]:
+    """The outcomes Dagster is given, so the history is what the UI shows: those selected."""
+    selected = {key.name for key in context.selected_asset_check_keys}
+    return [o for o in outcomes if o.check_name in selected]
+
+
+def _recorder(context: dg.AssetExecutionContext, asset: str, staged: TableRef) -> Recorder:
+    """Records a staged version's results in the history, in its publication's transaction."""
+    return lambda conn, outcomes: record_audit(
+        conn, asset, staged, _selected(context, outcomes), context.run_id
+    )
 
 
 def _unchanged(

@@ -17,7 +17,9 @@ from typing import Any
 import dagster as dg
 
 from dq_pipelines.checks.gx_runner import CheckOutcome
+from dq_pipelines.checks.history import blocked_rows, record_results
 from dq_pipelines.declared.project import Project
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class Stop:
     """Why an asset's step gives its downstream assets nothing new to build from."""
 
     asset: str
-    failed_checks: tuple[str, ...]  # "asset:check", the blocking checks that failed
+    failed_checks: tuple[str, ...]  # "asset:check": the blocking (else the ERROR) checks failed
     held_because: str  # the publication's reason when the delivery was held, else ""
     blocked: tuple[str, ...]  # the assets downstream, not rebuilt
 
@@ -33,7 +35,7 @@ class Stop:
     def sentence(self) -> str:
         parts = []
         if self.failed_checks:
-            parts.append(f"blocking check(s) failed: {', '.join(self.failed_checks)}")
+            parts.append(f"check(s) failed: {', '.join(self.failed_checks)}")
         if self.held_because:
             parts.append(f"held: {self.held_because}")
         stopped = f"; not rebuilt: {', '.join(self.blocked)}" if self.blocked else ""
@@ -80,4 +82,40 @@ def stop_for(
     failed = blocking_failures(project, asset, outcomes)
     if not failed and not held_because:
         return None
+    if not failed:  # held by ERROR checks that block no model: they are what stopped it
+        failed = tuple(
+            f"{asset}:{o.check_name}" for o in outcomes if not o.passed and o.severity == "ERROR"
+        )
     return Stop(asset, failed, held_because, tuple(sorted(project.descendants(asset))))
+
+
+def planned_checks(
+    instance: dg.DagsterInstance, run_id: str, assets: Iterable[str]
+) -> list[tuple[str, str]]:
+    """The checks of `assets` that this run planned (Dagster logs them when the run starts)."""
+    wanted = set(assets)
+    planned = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED)
+    found = []
+    for entry in planned:
+        data = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        asset = data.asset_key.to_user_string() if data is not None else ""
+        if asset in wanted:
+            found.append((asset, data.check_name))
+    return found
+
+
+def record_blocked(
+    instance: dg.DagsterInstance,
+    warehouse: DuckDBWarehouse,
+    run_id: str,
+    stop: Stop,
+    project: Project,
+) -> None:
+    """Put the checks of the project this run planned and `stop` kept from running in the
+    results history, as blocked by the checks that failed (checks Dagster builds itself, like
+    its column schema change check, are not in the history)."""
+    declared = {(c.asset, c.name) for c in project.checks}
+    checks = [c for c in planned_checks(instance, run_id, stop.blocked) if c in declared]
+    if checks:
+        with warehouse.connect() as conn:
+            record_results(conn, blocked_rows(checks, stop.failed_checks, run_id))

@@ -43,6 +43,9 @@ from dq_pipelines.wap.decide import (
 from dq_pipelines.wap.quarantine import quarantine, supersede
 from dq_pipelines.wap.stage import Staged, drop_staged
 
+# Writes an audit's outcomes, as reported, on the publication's connection (checks/history.py).
+Recorder = Callable[[duckdb.DuckDBPyConnection, list[CheckOutcome]], None]
+
 
 @dataclass(frozen=True)
 class Publication:
@@ -223,25 +226,52 @@ def audit_and_publish(
     table_checks: TableChecks | None = None,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None = None,
     row_conditions: RowConditions | None = None,
+    record: Recorder | None = None,
 ) -> tuple[list[CheckOutcome], Publication]:
     """Audit a staged table, publish what passes, and report each check as published.
 
     `row_conditions` give the failing rows of the asset's own row-level checks (beside its
-    suite's). The staged table and its helpers are dropped whatever happens.
+    suite's). `record` writes the outcomes as reported in the publication's transaction, so
+    the history and the publication agree. The staged table and its helpers are dropped
+    whatever happens.
     """
     try:
         outcomes = audit(warehouse, suite, staged.ref, table_checks)
         conditions = row_conditions(staged.sql) if row_conditions is not None else {}
         publication, rechecked = _decide_and_publish(
-            warehouse, staged, outcomes, suite, max_share, run_id, on_publish, conditions
+            warehouse, staged, outcomes, suite, max_share, run_id, on_publish, conditions, record
         )
     except BaseException:
         with warehouse.connect() as conn:
             drop_staged(conn, staged)
         raise
-    replaced = {o.check_name: o for o in rechecked}
-    outcomes = [replaced.get(o.check_name, o) for o in outcomes]
-    return as_reported(outcomes, publication), publication
+    return _reported(outcomes, rechecked, publication), publication
+
+
+def _reported(
+    outcomes: Sequence[CheckOutcome], changed: Sequence[CheckOutcome], publication: Publication
+) -> list[CheckOutcome]:
+    """The audit's outcomes, those rechecked or noted replaced, as the publication reports them."""
+    replaced = {o.check_name: o for o in changed}
+    return as_reported([replaced.get(o.check_name, o) for o in outcomes], publication)
+
+
+def _and_record(
+    on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None,
+    record: Recorder | None,
+    outcomes: Sequence[CheckOutcome],
+    changed: Sequence[CheckOutcome],
+) -> Callable[[duckdb.DuckDBPyConnection, Publication], None] | None:
+    """`on_publish`, then the outcomes as reported recorded, in the publication's transaction."""
+    if record is None:
+        return on_publish
+
+    def both(conn: duckdb.DuckDBPyConnection, publication: Publication) -> None:
+        if on_publish is not None:
+            on_publish(conn, publication)
+        record(conn, _reported(outcomes, changed, publication))
+
+    return both
 
 
 def _decide_and_publish(
@@ -253,6 +283,7 @@ def _decide_and_publish(
     run_id: str,
     on_publish: Callable[[duckdb.DuckDBPyConnection, Publication], None] | None,
     conditions: dict[str, str],
+    record: Recorder | None = None,
 ) -> tuple[Publication, list[CheckOutcome]]:
     """Plan, publish and drop the staged table on one connection.
 
@@ -265,12 +296,14 @@ def _decide_and_publish(
         noted = unevaluable_noted(outcomes, plan)
         recheck = checks_to_recheck(staged, suite, plan)
         if not recheck or suite is None:
-            publication = apply_publication(conn, staged, plan, max_share, run_id, on_publish)
+            then = _and_record(on_publish, record, outcomes, noted)
+            publication = apply_publication(conn, staged, plan, max_share, run_id, then)
             drop_staged(conn, staged)
             return publication, noted
         select_remaining(conn, staged)
     plan, rechecked = recheck_remaining_rows(warehouse, staged, suite, plan, recheck)
     with warehouse.connect() as conn:
-        publication = apply_publication(conn, staged, plan, max_share, run_id, on_publish)
+        then = _and_record(on_publish, record, outcomes, rechecked + noted)
+        publication = apply_publication(conn, staged, plan, max_share, run_id, then)
         drop_staged(conn, staged)
     return publication, rechecked + noted

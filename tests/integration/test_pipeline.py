@@ -87,6 +87,14 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
         assert observed[asset]["blocked_by_asset"] == "raw_catalog"
     skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
     assert {"stg_catalog", "training_set", "category_model"} <= skipped
+    # The results history has them as blocked, by the checks that held the delivery.
+    blocked = warehouse.query(
+        "select asset, check_name, blocked_by from dq_check_results "
+        "where status = 'blocked' and run_id = ?",
+        [result.run_id],
+    )
+    assert ("training_set", "labels__missing") in set(zip(blocked.asset, blocked.check_name))
+    assert all("raw_catalog:updated_at__type" in list(b) for b in blocked.blocked_by)
 
     # The run's page says what happened in words: the summary sensor tags it when it ends.
     context = dg.build_run_status_sensor_context(

@@ -4,7 +4,8 @@ feedback.query is `sensitive: true`. A real run, with feedback rows whose querie
 on raw_feedback and, under new names, on a SQL model (`query as search_text`,
 `upper(query) as shouted`); then the alert sensor posts to the Slack stub. The raw values may
 be in the data tables (that is the data) and the archive; they must not be in the event log,
-any other warehouse table (dq_quarantine, dq_alerts, ...) or anything Slack received.
+any other warehouse table (dq_quarantine, dq_alerts, dq_check_results, ...) or anything Slack
+received.
 """
 
 import csv
@@ -59,6 +60,11 @@ SEARCH_TERMS_SUITE = {
         {
             "type": "expect_column_values_to_not_match_regex",
             "kwargs": {"column": "shouted", "regex": "SSN"},
+            "meta": {"severity": "WARN"},
+        },
+        {  # its observed value is values themselves (the most common queries): masked
+            "type": "expect_column_most_common_value_to_be_in_set",
+            "kwargs": {"column": "search_text", "value_set": ["none of these"]},
             "meta": {"severity": "WARN"},
         },
     ],
@@ -161,6 +167,21 @@ def test_no_raw_sensitive_value_in_event_log_warehouse_or_slack(
     row = json.loads(quarantined.query("asset == 'search_terms'")["row_data"].iloc[0])
     assert row["search_text"] == "s***(15)" and row["shouted"] == "S***(15)"
     assert row["product_id"]  # other columns stay readable
+
+    # The results history has each of these checks, its values masked as in the metadata.
+    history = warehouse.query(
+        "select asset || '.' || check_name as key, status, observed_value::varchar as observed "
+        "from dq_check_results where run_id = ?",
+        [result.run_id],
+    ).set_index("key")
+    for check in (raw_check, model_check, shouted):  # failed, or warned as Dagster says
+        key = f"{check.asset_key.to_user_string()}.{check.check_name}"
+        status = {"WARN": "warned", "ERROR": "failed"}[check.severity.value]
+        assert history.loc[key, "status"] == status
+    expectations = sensitive_project.suites["search_terms"].expectations
+    (common,) = [e for e in expectations if e.type.startswith("expect_column_most_common")]
+    listed = history.loc[f"search_terms.{common.check_name}"]
+    assert listed["status"] == "warned" and "***(" in listed["observed"]
 
     sensor_resources = resources | {
         "slack": SlackNotifier(
