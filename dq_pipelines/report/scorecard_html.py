@@ -17,6 +17,11 @@ from dq_pipelines.report.scorecard_records import ModelCard
 from dq_pipelines.report.scorecard_style import CSS
 
 NO_RUNS = "No runs yet."
+LEGEND = (
+    "green every check passed, amber one warned, red one failed; a grey dashed line: no check "
+    "ran (all blocked upstream)"
+)
+DESCRIPTION_SHOWN = 180  # characters of a check's description in the table (all in its tooltip)
 STATUS_COLORS = {"passed": svg.GOOD, "warned": svg.WARN, "failed": svg.BAD, "error": svg.BAD}
 
 
@@ -86,7 +91,7 @@ def _rate_color(r: RunRate) -> str:
 def _rates_card(rates: PassRates) -> str:
     latest = rates.runs[-1]
     points = [svg.Point(r.pass_rate, _run_tooltip(r), _rate_color(r)) for r in rates.runs]
-    shown = "every check blocked" if latest.pass_rate is None else f"{latest.pass_rate:.0%}"
+    shown = "no check ran" if latest.pass_rate is None else f"{latest.pass_rate:.0%} passed"
     chart = svg.line_chart(
         points,
         f"Pass rate of {rates.name} over its last {len(rates.runs)} runs",
@@ -94,13 +99,14 @@ def _rates_card(rates: PassRates) -> str:
     )
     return (
         f'<div class="card"><h3>{_e(rates.name)}</h3><div class="sub">latest run: '
-        f"{_e(shown)} passed ({latest.passed} passed, {latest.warned} warned, "
+        f"{_e(shown)} ({latest.passed} passed, {latest.warned} warned, "
         f"{latest.failed} failed, {latest.blocked} blocked)</div>{chart}</div>"
     )
 
 
 def _rates(title: str, lead: str, rates: Sequence[PassRates]) -> str:
     cards = "".join(_rates_card(r) for r in rates if r.runs)
+    lead += f" A dot per run: {LEGEND}."
     return _section(title, lead, f'<div class="grid">{cards}</div>', not cards)
 
 
@@ -120,11 +126,16 @@ def _tiles(card: Scorecard) -> str:
     )
 
 
+def _description(text: str) -> str:
+    shown = text if len(text) <= DESCRIPTION_SHOWN else text[: DESCRIPTION_SHOWN - 1] + "\u2026"
+    return f'<div class="sub" title="{_e(text)}">{_e(shown)}</div>'
+
+
 def _worst(card: Scorecard) -> str:
     rows = [
         [
             f"<code>{_e(w.asset)}</code>",
-            f'<code>{_e(w.check_name)}</code><div class="sub">{_e(w.description)}</div>',
+            f"<code>{_e(w.check_name)}</code>{_description(w.description)}",
             f"{w.failures} of {w.evaluations}",
             "" if w.worst_percent is None else f"{w.worst_percent:.2f} %",
             _status(w.latest_status),

@@ -6,7 +6,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#
 main{max-width:1320px;margin:0 auto;padding:20px 28px 40px}
 h1{font-size:24px;margin:0 0 2px}h2{font-size:18px;margin:28px 0 4px}
 p.lead{color:#607d8b;margin:0 0 10px}.sub{color:#607d8b;font-size:12px;margin:0 0 10px}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(420px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #dde3e6;border-radius:6px;padding:10px 12px}
 .card h3{font-size:14px;margin:0 0 2px;font-family:ui-monospace,monospace}
 .tiles{display:flex;gap:12px;flex-wrap:wrap;margin:14px 0}

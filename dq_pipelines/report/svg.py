@@ -61,8 +61,8 @@ def line_chart(
     y_max: float = 1.0,
     y_ticks: Sequence[tuple[float, str]] = ((0.0, "0%"), (0.5, "50%"), (1.0, "100%")),
     x_labels: tuple[str, str] = ("", ""),
-    width: int = 440,
-    height: int = 140,
+    width: int = 400,
+    height: int = 130,
 ) -> str:
     """A line over runs (oldest left) with a dot per run coloured by its outcome."""
     left, right, top, bottom = 40.0, width - 10.0, 10.0, height - 22.0
@@ -82,9 +82,10 @@ def line_chart(
     for x, y, p in zip(xs, ys, points, strict=True):
         mark = (
             f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" fill="{p.color}"/>'
-            if y is not None  # no value: a grey tick on the axis (e.g. every check blocked)
-            else f'<path d="M{_num(x)} {_num(bottom - 6)} V{_num(bottom)}" stroke="{MUTED}" '
-            'stroke-width="3"/>'
+            if y is not None  # no value (e.g. every check blocked): a grey dashed line across
+            else f'<path d="M{_num(x)} {_num(top)} V{_num(bottom)}" stroke="{MUTED}" '
+            'stroke-width="2" stroke-dasharray="4 3"/>'
+            f'<circle cx="{_num(x)}" cy="{_num(bottom)}" r="3.5" fill="#fff" stroke="{MUTED}"/>'
         )
         body.append(f"<g><title>{escape(p.tooltip)}</title>{mark}</g>")
     for anchor, x, text in (("start", left, x_labels[0]), ("end", right, x_labels[1])):
@@ -119,7 +120,7 @@ def bar_chart(
     label: str,
     *,
     x_max: float = 1.0,
-    width: int = 440,
+    width: int = 380,
     bar_height: int = 16,
 ) -> str:
     """Horizontal bars with their labels and values (values between 0 and `x_max`)."""

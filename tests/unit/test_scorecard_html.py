@@ -116,7 +116,11 @@ def test_a_line_chart_breaks_at_a_run_without_a_rate_and_marks_it():
     chart = svg.line_chart(points, "x")
     (line,) = [d for d in _drawn(chart) if "L" in d or d.count("M") > 1]
     assert line.count("M") == 2 and line.count("L") == 1  # a gap at the blocked run
-    assert chart.count("<circle") == 3 and "<title>b</title><path" in chart
+    # Three dots, and at the run without a rate a grey dashed line and a hollow dot.
+    assert chart.count("<circle") == 4 and chart.count('fill="#fff"') == 1
+    assert re.search(
+        r'<title>b</title><path d="M[\d.]+ [\d.]+ V[\d.]+"[^>]*stroke-dasharray', chart
+    )
 
 
 def test_a_single_value_sparkline_and_bars_draw_something():
@@ -126,3 +130,10 @@ def test_a_single_value_sparkline_and_bars_draw_something():
     assert _drawn(svg.line_chart([svg.Point(0.5, "the first run")], "one run"))
     with pytest.raises(ValueError, match="at least one value"):
         svg.sparkline([], "none")
+
+
+def test_a_long_description_is_cut_in_the_table_and_whole_in_its_tooltip(conn):
+    long = result(0, "raw_catalog", "c", "failed", 1.0) | {"description": "x" * 400}
+    add_results(conn, [long])
+    page = _page(conn)
+    assert f'title="{"x" * 400}">{"x" * 179}\u2026</div>' in page
