@@ -8,7 +8,6 @@ from scorecard_rows import add_history, add_records
 
 from dq_pipelines.defs.report.assets import dq_scorecard
 from dq_pipelines.defs.report.sensors import (
-    INGEST_JOBS,
     refresh_scorecard_after_failed_ingest,
     refresh_scorecard_after_ingest,
 )
@@ -91,8 +90,29 @@ def test_each_finished_ingest_run_requests_one_scorecard_run(sensor, op, event):
     assert sensor.job_name == "scorecard_job"
 
 
-def test_the_scorecard_is_refreshed_after_both_ingest_jobs_outside_the_data_graph(defs):
-    assert [j.name for j in INGEST_JOBS] == ["ingest_job", "full_pipeline_job"]
+@pytest.mark.parametrize(
+    ("sensor", "op"),
+    [(refresh_scorecard_after_ingest, _fine), (refresh_scorecard_after_failed_ingest, _broken)],
+)
+def test_ticks_request_one_scorecard_after_each_ingest_run_and_after_no_other_run(sensor, op):
+    with dg.instance_for_test() as instance:
+        first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance))
+        runs = {
+            name: dg.GraphDefinition(name=name, node_defs=[op])
+            .to_job()
+            .execute_in_process(instance=instance, raise_on_error=False)
+            .run_id
+            for name in ("ingest_job", "train_job", "full_pipeline_job", "scorecard_job")
+        }
+        requested, cursor = [], first.cursor
+        for _ in range(len(runs) + 1):  # a tick acts on one finished run at most
+            tick = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
+            requested += [r.tags["dq/after_run"] for r in tick.run_requests]
+            cursor = tick.cursor
+    assert sorted(requested) == sorted([runs["ingest_job"], runs["full_pipeline_job"]])
+
+
+def test_the_scorecard_is_refreshed_outside_the_data_graph(defs):
     for sensor in (refresh_scorecard_after_ingest, refresh_scorecard_after_failed_ingest):
         assert defs.resolve_sensor_def(sensor.name).job_name == "scorecard_job"
     # Not a downstream asset of the data, and not run inside the pipeline's own jobs.

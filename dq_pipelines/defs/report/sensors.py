@@ -2,6 +2,9 @@
 
 The scorecard is not downstream of the data assets: a held delivery skips what it feeds, and
 the page must still say so. Two run-status sensors (one per status) request `scorecard_job`.
+They watch every run and pick the ingest runs by job name: a run started by `dq-pipelines
+ingest` or the demo executes in process, without the code location's origin, and a sensor given
+`monitored_jobs` never matches such a run (Dagster 1.13, run_status_sensor_definition.py).
 """
 
 import dagster as dg
@@ -13,36 +16,42 @@ scorecard_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets("dq_scorecard"),
     description="Render the data-quality scorecard page from the warehouse's records.",
 )
-INGEST_JOBS = [ingest_job, full_pipeline_job]
+INGEST_JOBS = frozenset({ingest_job.name, full_pipeline_job.name})
 
 
-def scorecard_request(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+def scorecard_request(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     """One scorecard run per finished ingest run (the run key makes a repeat a no-op)."""
-    run_id = context.dagster_run.run_id
-    context.log.info(f"scorecard requested after {context.dagster_run.job_name} run {run_id}")
-    return dg.RunRequest(run_key=f"scorecard-after-{run_id}", tags={"dq/after_run": run_id})
+    run = context.dagster_run
+    if run.job_name not in INGEST_JOBS:
+        return dg.SkipReason(f"{run.job_name} is not an ingest job")
+    context.log.info(f"scorecard requested after {run.job_name} run {run.run_id}")
+    return dg.RunRequest(run_key=f"scorecard-after-{run.run_id}", tags={"dq/after_run": run.run_id})
 
 
 @dg.run_status_sensor(
     name="refresh_scorecard_after_ingest",
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=INGEST_JOBS,
+    monitor_all_code_locations=True,
     request_job=scorecard_job,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Renders the scorecard after an ingest or full pipeline run succeeds.",
 )
-def refresh_scorecard_after_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+def refresh_scorecard_after_ingest(
+    context: dg.RunStatusSensorContext,
+) -> dg.RunRequest | dg.SkipReason:
     return scorecard_request(context)
 
 
 @dg.run_status_sensor(
     name="refresh_scorecard_after_failed_ingest",
     run_status=dg.DagsterRunStatus.FAILURE,
-    monitored_jobs=INGEST_JOBS,
+    monitor_all_code_locations=True,
     request_job=scorecard_job,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Renders the scorecard after an ingest or full pipeline run fails, so the "
     "page shows the failure and what it blocked.",
 )
-def refresh_scorecard_after_failed_ingest(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+def refresh_scorecard_after_failed_ingest(
+    context: dg.RunStatusSensorContext,
+) -> dg.RunRequest | dg.SkipReason:
     return scorecard_request(context)
