@@ -51,6 +51,7 @@ def alert_for(
     run_url: str,
     blocked_assets: list[str],
     sensitive: frozenset[str] = frozenset(),
+    scorecard_url: str | None = None,
 ) -> CheckAlert:
     """The alert for a failed evaluation; `sensitive` names columns whose values stay hidden."""
     metadata = {k: v.value for k, v in evaluation.metadata.items()}
@@ -68,4 +69,5 @@ def alert_for(
         run_url=run_url,
         blocked_assets=tuple(sorted(blocked_assets)) if blocks else (),
         facts={k: metadata[k] for k in _SHOWN if metadata.get(k) not in (None, "", [])},
+        scorecard_url=scorecard_url,
     )

@@ -6,8 +6,9 @@ markup: `&`, `<` and `>` are escaped in the text and in every block, so a value 
 spans; Slack's mrkdwn has no escape for a backtick, so a backtick in a value is replaced by
 U+02CB (MODIFIER LETTER GRAVE ACCENT, which looks like one) and cannot close its span. Mrkdwn
 sections showing data are `verbatim`: Slack does not link a URL or #channel name found in them.
-The one link is the run's, and only if it is an http(s) URL; its `|`, `<`, `>` and spaces are
-percent-encoded and `&` escaped, so it cannot carry a label or a mention of its own.
+The links are the run's and the scorecard's (when DQ_SCORECARD_URL is set), each only if it is
+an http(s) URL; their `|`, `<`, `>` and spaces are percent-encoded and `&` escaped, so they cannot
+carry a label or a mention of their own.
 """
 
 import json
@@ -83,6 +84,7 @@ class CheckAlert:
     run_url: str
     blocked_assets: tuple[str, ...]
     facts: dict[str, Any] = field(default_factory=dict)
+    scorecard_url: str | None = None  # linked when set (DQ_SCORECARD_URL)
 
     @property
     def alert_id(self) -> str:
@@ -104,7 +106,15 @@ class CheckAlert:
             self.blocked_text,
             f"Run: {run_url_text(self.run_url)}",
         ]
+        if self.scorecard_url:
+            lines.append(f"Scorecard: {run_url_text(self.scorecard_url)}")
         return "\n".join(lines)
+
+    def _links(self) -> str:
+        run = run_link(self.run_url, "Open the run")
+        if not self.scorecard_url:
+            return run
+        return f"{run}  |  {run_link(self.scorecard_url, 'Open the scorecard')}"
 
     def blocks(self) -> list[dict[str, Any]]:
         icon = ":red_circle:" if self.severity == "ERROR" else ":large_yellow_circle:"
@@ -126,7 +136,7 @@ class CheckAlert:
             _mrkdwn(self.blocked_text),
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": run_link(self.run_url, "Open the run")},
+                "text": {"type": "mrkdwn", "text": self._links()},
             },
         ]
 

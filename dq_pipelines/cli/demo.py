@@ -38,6 +38,7 @@ DEMO_PLACES = {
     "DQ_ARCHIVE_DIR": "archive",
     "DQ_DUCKDB_PATH": "warehouse.duckdb",
     "DQ_ARTIFACTS_DIR": "artifacts",
+    "DQ_REPORTS_DIR": "reports",
     "DAGSTER_HOME": "dagster_home",
 }
 MARKER = ".dq-demo"  # a folder without it is never emptied

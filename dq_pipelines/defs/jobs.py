@@ -20,7 +20,7 @@ train_job = dg.define_asset_job(
 
 full_pipeline_job = dg.define_asset_job(
     "full_pipeline_job",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("report"),
     description="ingest -> validate -> train -> evaluate; blocking checks stop training.",
 )
 

@@ -7,6 +7,7 @@ from dq_pipelines.alerts.channels.slack import SlackNotifier
 from dq_pipelines.alerts.links import DagsterUI
 from dq_pipelines.landing.ingest import LandingZone
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.report.site import ScorecardSite
 from dq_pipelines.settings import int_setting, setting
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
@@ -21,7 +22,12 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             path=setting("DQ_LANDING_DIR"), archive_path=setting("DQ_ARCHIVE_DIR")
         ),
         "model_store": ModelStore(path=setting("DQ_ARTIFACTS_DIR")),
-        "dagster_ui": DagsterUI(base_url=setting("DQ_DAGSTER_URL")),
+        "dagster_ui": DagsterUI(
+            base_url=setting("DQ_DAGSTER_URL"), scorecard_url=setting("DQ_SCORECARD_URL")
+        ),
+        "scorecard": ScorecardSite(
+            reports_dir=setting("DQ_REPORTS_DIR"), url=setting("DQ_SCORECARD_URL")
+        ),
         "slack": SlackNotifier(
             webhook_url=setting("DQ_SLACK_WEBHOOK_URL"),
             bot_token=setting("DQ_SLACK_BOT_TOKEN"),

@@ -13,6 +13,7 @@ def project_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DQ_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
     monkeypatch.setenv("DQ_LANDING_DIR", str(tmp_path / "landing"))
     monkeypatch.setenv("DQ_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    monkeypatch.setenv("DQ_REPORTS_DIR", str(tmp_path / "reports"))
     monkeypatch.setenv("DQ_ARCHIVE_DIR", str(tmp_path / "archive"))
     monkeypatch.setenv("DQ_DAGSTER_URL", "http://dagster.test")
     for name in ("DQ_SLACK_WEBHOOK_URL", "DQ_SLACK_BOT_TOKEN", "DQ_SLACK_CHANNEL"):

@@ -18,6 +18,7 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
         "training_set",
         "category_model",
         "category_model_evaluation",
+        "dq_scorecard",
     }
     parents = {k: {p.to_user_string() for p in graph.get(dg.AssetKey(k)).parent_keys} for k in keys}
     assert parents["training_set"] == {"stg_catalog", "stg_labels"}
@@ -65,12 +66,15 @@ def test_jobs_schedule_and_sensors(defs):
         "ingest_job",
         "train_job",
         "full_pipeline_job",
+        "scorecard_job",
     }
     schedule = defs.resolve_schedule_def("daily_ingest_schedule")
     assert schedule.job_name == "ingest_job" and schedule.cron_schedule == "0 6 * * *"
     assert {s.name for s in defs.sensors} == {
         "alert_on_failed_checks",
         "reap_dead_runs",
+        "refresh_scorecard_after_failed_ingest",
+        "refresh_scorecard_after_ingest",
         "retrain_on_drift",
         "summarize_failed_runs",
         "summarize_successful_runs",

@@ -64,6 +64,7 @@ def _faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
         ("DQ_DUCKDB_PATH", "w.duckdb"),
         ("DQ_LANDING_DIR", "landing"),
         ("DQ_ARTIFACTS_DIR", "artifacts"),
+        ("DQ_REPORTS_DIR", "reports"),
     ]:
         monkeypatch.setenv(name, str(tmp_path / sub))
     monkeypatch.setenv("DAGSTER_HOME", str(home))
@@ -172,6 +173,8 @@ def test_webserver_lists_the_schedule_and_running_sensors(webserver):
     assert sensors == {
         "alert_on_failed_checks": "RUNNING",
         "reap_dead_runs": "RUNNING",
+        "refresh_scorecard_after_failed_ingest": "RUNNING",
+        "refresh_scorecard_after_ingest": "RUNNING",
         "retrain_on_drift": "RUNNING",
         "summarize_failed_runs": "RUNNING",
         "summarize_successful_runs": "RUNNING",

@@ -114,6 +114,7 @@ def _alert_executions(
             dagster_ui.run_url(record.run_id),
             sorted(project.descendants(asset)),
             sensitive_columns(project, asset),
+            scorecard_url=dagster_ui.scorecard_url,
         )
         statuses.append(outbox.deliver(alert))
     return handled, statuses
