@@ -93,7 +93,9 @@ def test_faulty_delivery_fails_blocking_checks_and_never_trains(
         "where status = 'blocked' and run_id = ?",
         [result.run_id],
     )
-    assert ("training_set", "labels__missing") in set(zip(blocked.asset, blocked.check_name, strict=True))
+    assert ("training_set", "labels__missing") in set(
+        zip(blocked.asset, blocked.check_name, strict=True)
+    )
     assert all("raw_catalog:updated_at__type" in list(b) for b in blocked.blocked_by)
 
     # The run's page says what happened in words: the summary sensor tags it when it ends.
