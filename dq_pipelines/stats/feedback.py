@@ -85,6 +85,8 @@ class CtrDrop:
     relative_drop: float
     max_relative_drop: float
     p_value: float
+    alpha: float
+    min_impressions: int
     summary: str
 
 
@@ -107,6 +109,8 @@ def ctr_drop_test(
             raise ValueError(f"clicks must be between 0 and impressions, got {clicks} of {n}")
     if not 0 < max_relative_drop < 1 or not 0 < alpha < 1:
         raise ValueError("max_relative_drop and alpha must be between 0 and 1")
+    if min_impressions < 0:
+        raise ValueError(f"min_impressions must not be negative, not {min_impressions}")
     c_ctr, b_ctr = c_clicks / c_n if c_n else 0.0, b_clicks / b_n if b_n else 0.0
     drop = (b_ctr - c_ctr) / b_ctr if b_ctr > 0 else 0.0
     pooled = (c_clicks + b_clicks) / (c_n + b_n) if c_n + b_n else 0.0
@@ -127,7 +131,17 @@ def ctr_drop_test(
     else:
         verdict = f"a significant drop beyond the {_pct(max_relative_drop)} allowed"
     return CtrDrop(
-        fired, c_ctr, b_ctr, c_n, b_n, drop, max_relative_drop, p_value, f"{seen}: {verdict}"
+        fired=fired,
+        current_ctr=c_ctr,
+        baseline_ctr=b_ctr,
+        current_impressions=c_n,
+        baseline_impressions=b_n,
+        relative_drop=drop,
+        max_relative_drop=max_relative_drop,
+        p_value=p_value,
+        alpha=alpha,
+        min_impressions=min_impressions,
+        summary=f"{seen}: {verdict}",
     )
 
 

@@ -7,7 +7,8 @@ with a thumbs down excluded). A ranking is the product ids a model returned, bes
 
 recall@k divides by min(k, number relevant) (the "R-capped" recall), so a perfect top k scores 1
 even when a label-derived judgement holds thousands of products. nDCG uses linear gains over
-log2(rank + 1), as scikit-learn's `ndcg_score`.
+log2(rank + 1), as scikit-learn's `ndcg_score`. A product repeated in a ranking counts once, at
+its first rank (so no score exceeds 1).
 """
 
 from collections.abc import Mapping, Sequence, Set
@@ -32,24 +33,29 @@ def _relevant_count(judgement: Judgement) -> int:
     return len(judgement)
 
 
+def _first_ranks(ranking: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(ranking))
+
+
 def recall_at_k(judgement: Judgement, ranking: Sequence[str], k: int) -> float:
     """Relevant products in the top k over min(k, relevant products); 0 when none is relevant."""
     relevant = _relevant_count(judgement)
     if relevant == 0:
         return 0.0
-    found = sum(1 for p in dict.fromkeys(ranking[:k]) if _gain(judgement, p) > 0)
+    found = sum(1 for p in _first_ranks(ranking)[:k] if _gain(judgement, p) > 0)
     return found / min(k, relevant)
 
 
 def reciprocal_rank(judgement: Judgement, ranking: Sequence[str]) -> float:
     """1 / the rank of the first relevant product; 0 when none is returned."""
-    return next((1.0 / r for r, p in enumerate(ranking, 1) if _gain(judgement, p) > 0), 0.0)
+    ranked = enumerate(_first_ranks(ranking), start=1)
+    return next((1.0 / r for r, p in ranked if _gain(judgement, p) > 0), 0.0)
 
 
 def ndcg_at_k(judgement: Judgement, ranking: Sequence[str], k: int = 10) -> float:
     """DCG of the top k over the DCG of the best possible top k (0 when nothing is relevant)."""
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    gains = [_gain(judgement, p) for p in ranking[:k]]
+    gains = [_gain(judgement, p) for p in _first_ranks(ranking)[:k]]
     dcg = float(np.dot(gains, discounts[: len(gains)]))
     if isinstance(judgement, Mapping):
         best = sorted((g for g in judgement.values() if g > 0), reverse=True)[:k]

@@ -80,7 +80,7 @@ def test_a_real_drop_in_generated_feedback_fires_with_the_numbers_a_check_needs(
     assert drop.fired
     assert drop.current_impressions == 5_000 and drop.baseline_impressions == 35_000
     assert drop.relative_drop == pytest.approx(0.3, abs=0.06)
-    assert drop.p_value < 1e-6
+    assert drop.p_value < 1e-6 and (drop.alpha, drop.min_impressions) == (0.01, 1000)
     assert drop.current_ctr < drop.baseline_ctr
     assert "a significant drop beyond the 10.0% allowed" in drop.summary
     assert "on 5,000 impressions against" in drop.summary
@@ -130,6 +130,7 @@ def test_no_drop_and_degenerate_windows_do_not_fire():
         ((1, 10), (-1, 10), {}, "between 0 and impressions"),
         ((1, 10), (1, 10), {"max_relative_drop": 1.5}, "between 0 and 1"),
         ((1, 10), (1, 10), {"alpha": 0.0}, "between 0 and 1"),
+        ((1, 10), (1, 10), {"min_impressions": -1}, "must not be negative"),
     ],
 )
 def test_bad_counts_and_options_are_refused(current, baseline, options, said):

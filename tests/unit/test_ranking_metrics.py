@@ -35,6 +35,12 @@ def test_recall_is_capped_by_k_so_a_perfect_top_k_of_a_large_category_scores_one
     assert recall_at_k(category, ["p1", "p1", "p1"], 3) == pytest.approx(1 / 3)  # no repeats
 
 
+def test_a_repeated_product_counts_once_at_its_first_rank():
+    assert ndcg_at_k({"p1"}, ["p1", "p1"]) == 1.0
+    assert reciprocal_rank({"p2"}, ["p1", "p1", "p2"]) == 0.5
+    assert recall_at_k({"p1", "p2"}, ["p1", "p1", "p2"], 2) == 1.0
+
+
 def test_graded_ndcg_matches_scikit_learn():
     gains = {"p1": 2.0, "p3": 1.0, "p9": 1.0}
     ranking = ["p3", "p5", "p1", "p7"]
