@@ -7,8 +7,9 @@ an unknown key or kind fails at load naming the file, the case id and the key. C
 their id while validating, which is how a problem's path names the case (`cases.chair-top10...`).
 """
 
+import difflib
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -74,6 +75,21 @@ class SearchNoneCase(_Case):
 
 SearchCase = SearchAtLeastOneCase | SearchNoneCase
 GoldenCase = Annotated[ClassifierCase | SearchCase, Field(discriminator="kind")]
+KINDS = tuple(
+    get_args(m.model_fields["kind"].annotation)[0]
+    for m in (ClassifierCase, SearchAtLeastOneCase, SearchNoneCase)
+)
+
+
+def _check_kind(key: str, case: Any) -> None:
+    """A missing or misspelt kind said plainly (pydantic speaks of discriminators and tags)."""
+    if not isinstance(case, dict) or case.get("kind") in KINDS:
+        return
+    if "kind" not in case:
+        raise ValueError(f"case '{key}' has no `kind:` (one of {', '.join(KINDS)})")
+    close = difflib.get_close_matches(str(case["kind"]), KINDS, n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else ""
+    raise ValueError(f"case '{key}': kind {case['kind']!r} is not one of {', '.join(KINDS)}{hint}")
 
 
 class GoldenFileModel(_Model):
@@ -100,5 +116,6 @@ class GoldenFileModel(_Model):
                     f"case ids '{checks[check]}' and '{key}' differ only by '-' and '_' "
                     "(they would be the same check)"
                 )
+            _check_kind(key, case)
             keyed[key], checks[check] = case, key
         return keyed

@@ -75,7 +75,10 @@ def test_a_good_file_keeps_file_order_defaults_and_check_names(tmp_path):
         (("{category: chairs}\n  - id: chair", "{categroy: chairs}\n  - id: chair"),
          "cases.office-chair.classifier.expectation.categroy: unknown key; did you mean "
          "`category`?"),
-        (("kind: search_none", "kind: search_nonee"), "search_none"),
+        (("kind: search_none", "kind: search_nonee"),
+         "cases: case 'desk-lamp-no-sofa': kind 'search_nonee' is not one of classifier, "
+         "search_at_least_one, search_none; did you mean `search_none`?"),
+        (("    kind: search_none\n", ""), "case 'desk-lamp-no-sofa' has no `kind:` (one of"),
         (("owner: search-pm\n    kind: search_none", "ownr: search-pm\n    kind: search_none"),
          "cases.desk-lamp-no-sofa.search_none.ownr: unknown key; did you mean `owner`?"),
         (("top_k: 3", "top_k: 0"), "greater than or equal to 1"),
