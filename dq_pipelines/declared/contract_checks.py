@@ -11,8 +11,9 @@ computation of each kind that runs in the delivery audit, keyed by `kind`
 Where a check runs (`runs`):
 - AUDIT: computed on each staged delivery before it is published, and on the published table
   when checks run on their own; a check spec of the raw asset.
-- OWN: an asset check of its own, reading the pipeline's records (delivery_accepted,
-  delivery_is_current).
+- OWN: reading the pipeline's records, not a table (delivery_accepted, delivery_is_current);
+  a check spec of the raw asset too, computed in its step after the write, so a refused or
+  late delivery stops what is built from it in the same step (wap/blocked.py).
 - DAGSTER: built by Dagster (`dg.build_column_schema_change_checks`).
 
 Row-level kinds (`ROW_LEVEL`: required, primary key, type, values, min/max, pattern) judge
