@@ -8,6 +8,7 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, json_safe
 from dq_pipelines.checks.masking import mask_outcome, sensitive_columns
 from dq_pipelines.declared.contract_checks import AUDIT, contract_checks
 from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.expectation_text import expectation_sentence
 from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.suites import SuiteSpec
@@ -60,7 +61,7 @@ def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckS
             name=e.check_name,
             asset=suite.asset,
             blocking=project.is_blocking(suite.asset, e.severity),
-            description=e.description or f"{e.type}({e.kwargs})",
+            description=e.description or expectation_sentence(e.type, e.kwargs),
             metadata={
                 "severity": e.severity,
                 "expectation_type": e.type,
