@@ -106,3 +106,17 @@ def test_the_alert_reads_the_new_metadata_as_before():
     assert "unexpected_percent: 2.94" in text and "unexpected_count: 1" in text
     assert 'unexpected_sample: "AB-1", null, "", "say \\"hi\\""' in text
     assert "observed_value" not in text
+
+
+def test_a_sample_shown_as_text_is_masked_value_by_value_when_the_alert_masks_it():
+    """A column found sensitive only when the alert is made (the contract changed meanwhile)."""
+    outcome = CheckOutcome(
+        "query__in_set",
+        False,
+        "WARN",
+        unexpected_sample=["alice@example.com", None, "bob"],
+        details={"kwargs": {"column": "query", "value_set": ["x"]}},
+    )
+    result = to_check_result("raw_feedback", outcome, NOTHING_SENSITIVE)
+    alert = alert_for(_evaluation(result), "r1", "http://dagster.test/runs/r1", [], {"query"})
+    assert 'unexpected_sample: "a***(17)", null, "***(3)"' in alert.text()
