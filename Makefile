@@ -46,8 +46,11 @@ bench: install
 	$(BIN)/python benchmarks/validation_bench.py
 	$(BIN)/python benchmarks/pipeline_bench.py
 
+# `dg dev` (dagster-dg-cli) is how Dagster 1.13 starts the UI and daemon; `dagster dev -w
+# workspace.yaml` does the same and still works, but prints a SupersessionWarning saying so.
+UI_PORT ?= 3000
 ui: install $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/dg dev -w workspace.yaml -p $(UI_PORT)
 
 clean:
 	rm -rf data .dagster_home demo

@@ -1,6 +1,8 @@
 """Check outcomes as Dagster checks: their specs, and one result layout for every kind of check."""
 
+import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import dagster as dg
 
@@ -8,6 +10,7 @@ from dq_pipelines.checks.gx_runner import CheckOutcome, json_safe
 from dq_pipelines.checks.masking import mask_outcome, sensitive_columns
 from dq_pipelines.declared.contract_checks import AUDIT, contract_checks
 from dq_pipelines.declared.contracts import SourceContract
+from dq_pipelines.declared.expectation_text import expectation_sentence
 from dq_pipelines.declared.ml_checks import MlCheckSpec
 from dq_pipelines.declared.project import Project, load_project
 from dq_pipelines.declared.suites import SuiteSpec
@@ -19,10 +22,44 @@ SEVERITY = {"ERROR": dg.AssetCheckSeverity.ERROR, "WARN": dg.AssetCheckSeverity.
 BLOCKS_TRAINING = "blocks_training"
 
 
+def readable(value: Any) -> dg.MetadataValue:
+    """A value as the UI shows it inline: numbers as numbers (Dagster plots them across
+    evaluations), text as text, structures as JSON."""
+    value = json_safe(value)
+    if isinstance(value, bool):
+        return dg.MetadataValue.bool(value)
+    if isinstance(value, int):
+        return dg.MetadataValue.int(value)
+    if isinstance(value, float):
+        return dg.MetadataValue.float(value)
+    if isinstance(value, str):
+        return dg.MetadataValue.text(value)
+    return dg.MetadataValue.json(value)
+
+
+def sample_text(sample: list[Any]) -> dg.MetadataValue:
+    """The unexpected values as a line of text (JSON literals: `""` and `null` differ), or,
+    for sampled rows, a small markdown table. The UI hides JSON behind a click."""
+    values = json_safe(sample)
+    if all(isinstance(v, dict) for v in values):
+        columns = list(dict.fromkeys(k for row in values for k in row))
+        lines = ["| " + " | ".join(columns) + " |", "|" + " --- |" * len(columns)]
+        lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in values]
+        return dg.MetadataValue.md("\n".join(lines))
+    return dg.MetadataValue.text(", ".join(json.dumps(v, ensure_ascii=False) for v in values))
+
+
+def _cell(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def to_check_result(
     asset: str, outcome: CheckOutcome, sensitive: frozenset[str] | None = None
 ) -> dg.AssetCheckResult:
-    """Numbers stay numbers in the metadata, so Dagster plots them across evaluations.
+    """Metadata a person can read in the UI: numbers as numbers, the unexpected percent
+    rounded, the sample as text, and the observed value only when the check has one (a
+    row-level expectation has none: its counts say it).
 
     The metadata is stored in the event log and shown in the UI, so values of the asset's
     sensitive columns (default: as the project's contracts and SQL lineage say) are masked.
@@ -30,10 +67,9 @@ def to_check_result(
     if sensitive is None:
         sensitive = sensitive_columns(load_project(), asset)
     outcome = mask_outcome(outcome, sensitive)
-    metadata: dict[str, dg.RawMetadataValue] = {
-        "severity": outcome.severity,
-        "observed_value": dg.MetadataValue.json({"value": json_safe(outcome.observed_value)}),
-    }
+    metadata: dict[str, dg.RawMetadataValue] = {"severity": outcome.severity}
+    if json_safe(outcome.observed_value) is not None:
+        metadata["observed_value"] = readable(outcome.observed_value)
     if outcome.description:
         metadata["description"] = outcome.description
     if outcome.element_count is not None:
@@ -41,9 +77,10 @@ def to_check_result(
     if outcome.unexpected_count is not None:
         metadata["unexpected_count"] = dg.MetadataValue.int(outcome.unexpected_count)
     if outcome.unexpected_percent is not None:
-        metadata["unexpected_percent"] = dg.MetadataValue.float(float(outcome.unexpected_percent))
+        percent = round(float(outcome.unexpected_percent), 2)
+        metadata["unexpected_percent"] = dg.MetadataValue.float(percent)
     if outcome.unexpected_sample:
-        metadata["unexpected_sample"] = dg.MetadataValue.json(json_safe(outcome.unexpected_sample))
+        metadata["unexpected_sample"] = sample_text(outcome.unexpected_sample)
     if outcome.error:
         metadata["error"] = outcome.error
     for key, value in outcome.details.items():
@@ -63,7 +100,7 @@ def suite_check_specs(suite: SuiteSpec, project: Project) -> list[dg.AssetCheckS
         dg.AssetCheckSpec(
             name=e.check_name,
             asset=suite.asset,
-            description=e.description or f"{e.type}({e.kwargs})",
+            description=e.description or expectation_sentence(e.type, e.kwargs),
             metadata={
                 "severity": e.severity,
                 BLOCKS_TRAINING: project.is_blocking(suite.asset, e.severity),

@@ -12,6 +12,7 @@ the sensitive columns of each row. A masked value keeps its first character and 
 (`a***(12)`), enough to tell values apart while fixing a delivery, not to read them.
 """
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import lru_cache
@@ -149,9 +150,20 @@ def hide_sensitive(metadata: dict[str, Any], sensitive: frozenset[str]) -> None:
         return
     sample = metadata.get("unexpected_sample")
     if sample:
-        metadata["unexpected_sample"] = [mask(v) for v in sample]
+        metadata["unexpected_sample"] = _mask_sample(sample)
     metadata["observed_value"] = mask_strings(metadata.get("observed_value"))
     metadata[MASKED_KEY] = f"values of sensitive column(s) {', '.join(hidden)}"
+
+
+def _mask_sample(sample: Any) -> Any:
+    """A sample as a list, or as the UI's text of JSON literals (`"a", null`), each masked."""
+    if not isinstance(sample, str):
+        return [mask(v) for v in sample]
+    try:
+        values = json.loads(f"[{sample}]")
+    except ValueError:  # not a list of values (a table of rows): all of it
+        return mask(sample)
+    return ", ".join(json.dumps(mask(v), ensure_ascii=False) for v in values)
 
 
 def mask_outcome(outcome: CheckOutcome, sensitive: frozenset[str]) -> CheckOutcome:

@@ -139,7 +139,8 @@ def _required(contract: SourceContract) -> Iterator[ContractCheck]:
                 f"{col.stem}__not_null",
                 NOT_NULL,
                 col.severity,
-                f"Every delivered row has a '{col.name}' (the contract says required: true).",
+                f"Every delivered row has a value in '{col.name}' (the contract says required: "
+                "true).",
                 AUDIT,
                 col,
             )
@@ -183,7 +184,7 @@ def _types(contract: SourceContract) -> Iterator[ContractCheck]:
                 f"{col.stem}__type",
                 TYPE,
                 col.severity,
-                f"Every delivered '{col.name}' value is a {col.type.lower()}{accepted} (the "
+                f"Every delivered '{col.name}' value is of type {col.type.lower()}{accepted} (the "
                 "contract's type); a value that does not cast is a failing row, kept as "
                 "delivered.",
                 AUDIT,

@@ -40,7 +40,7 @@ class _Check(_Model):
 
 
 class MissingLabelsCheck(_Check):
-    """Share of items without a label, overall and per group (e.g. per vendor category)."""
+    """Few items lack a label, overall and in each group (e.g. each vendor category)."""
 
     kind: Literal["missing_labels"]
     label_column: str = Field(default="label", description="The label column.")
@@ -54,7 +54,7 @@ class MissingLabelsCheck(_Check):
 
 
 class LabelAuditCheck(_Check):
-    """Suspicious labels by confident learning on a proxy model's out-of-sample probabilities."""
+    """Few labels look wrong to confident learning on a proxy model's out-of-sample guesses."""
 
     kind: Literal["label_audit"]
     severity: Severity = Field(
@@ -91,7 +91,7 @@ class LabelAuditCheck(_Check):
 
 
 class AnnotatorAgreementCheck(_Check):
-    """Chance-corrected agreement of annotators, and each annotator against the others."""
+    """Annotators agree beyond chance, overall and each one against the others."""
 
     kind: Literal["annotator_agreement"]
     item_column: str = Field(default="item_id", description="The labelled item.")
@@ -122,7 +122,7 @@ class DriftColumn(_Model):
 
 
 class DriftCheck(_Check):
-    """Distribution drift against the champion model's training set and the previous batch."""
+    """Feature distributions match the champion model's training set and the previous batch."""
 
     kind: Literal["drift"]
     severity: Severity = Field(default="WARN", description="WARN informs; ERROR blocks.")
@@ -146,7 +146,7 @@ class DriftCheck(_Check):
 
 
 class ServingSkewCheck(_Check):
-    """Features present in training but missing, constant, retyped or shorter at serving."""
+    """Serving gets each trained-on feature: not missing, constant, retyped or much shorter."""
 
     kind: Literal["serving_skew"]
     training_asset: str = Field(
@@ -171,7 +171,7 @@ class NoIdentifiersCheck(_Check):
 
 
 class KAnonymityCheck(_Check):
-    """k-anonymity over the quasi-identifiers the contracts declare (or listed here)."""
+    """Each combination of quasi-identifiers (the contracts' or those listed) has k or more rows."""
 
     kind: Literal["k_anonymity"]
     k: int = Field(default=5, ge=2, description="Smallest group size allowed.")

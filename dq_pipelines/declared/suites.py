@@ -3,7 +3,8 @@
 The file is the contract: `{"name", "meta", "expectations": [{"type", "kwargs", "meta"}]}`.
 Severity is `meta.severity` (`ERROR` blocks, `WARN` informs) on an expectation, else on the
 suite, else ERROR. Check names are derived from the expectation and its columns' stems (any
-column name gives a valid name); `meta.check_name` overrides the derived check name.
+column name gives a valid name); `meta.check_name` overrides the derived check name. A check's
+description is the expectation in words (declared/expectation_text.py), then `meta.notes`.
 """
 
 import json
@@ -15,6 +16,7 @@ from typing import Any
 
 from dq_pipelines.declared.contracts import SEVERITIES
 from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.expectation_text import describe_expectation
 from dq_pipelines.declared.names import column_stems, identifier_stem
 from dq_pipelines.declared.regexes import REGEX_EXPECTATIONS, UnsupportedRegex, check_regex_kwargs
 from dq_pipelines.declared.schemas import TableSchema
@@ -128,7 +130,9 @@ def parse_suite(path: Path, schema: TableSchema | None) -> SuiteSpec:
             type=item["type"],
             kwargs=kwargs,
             severity=_severity(meta, suite_severity, path, where),
-            description=str(meta.get("notes") or meta.get("description") or ""),
+            description=describe_expectation(
+                item["type"], kwargs, str(meta.get("notes") or meta.get("description") or "")
+            ),
             meta=meta,
         )
         if not _CHECK_NAME.match(name):

@@ -144,6 +144,6 @@ def test_late_delivery_fails_freshness(defs, instance, project_env):
     result = run_job(defs, instance)
     checks = evaluations(result)
     late = checks["raw_catalog.delivery_is_current"]
-    assert not late.passed and late.metadata["observed_value"].value == {"value": 1}
+    assert not late.passed and late.metadata["observed_value"].value == 1
     assert checks["raw_labels.delivery_is_current"].passed
     assert "category_model" not in materialized(result)

@@ -137,7 +137,7 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     check = evaluations(result)["raw_catalog.price__type"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["quarantined_rows"].value == 4
-    assert check.metadata["unexpected_sample"].value == ["12,50"]  # the delivered text
+    assert check.metadata["unexpected_sample"].value == '"12,50"'  # the delivered text
     prices = warehouse.query(
         "select row_data->>'price' as price, staged_row from dq_quarantine "
         "where asset = 'raw_catalog' order by staged_row"

@@ -37,7 +37,9 @@ def test_parse_suite_names_checks_and_resolves_severity(tmp_path):
         ("id__not_null", "WARN"),
         ("price_positive", "ERROR"),
     ]
-    assert suite.expectations[1].description == "n"
+    # The expectation in words, then the note (the note used to be the whole description).
+    assert suite.expectations[1].description == "'price' values are at least 0. n"
+    assert suite.expectations[0].description == "'id' is never null."
 
 
 def test_derived_check_names_read_well():

@@ -133,7 +133,7 @@ def test_the_sample_of_delivered_text_is_masked_when_the_column_is_sensitive(sta
             if o.check_name == "speed__type"
         ]  # fmt: skip
     result = to_check_result(contract.raw_table, outcome, sensitive=frozenset({"speed"}))
-    assert result.metadata["unexpected_sample"].value == ["2***(7)"]
+    assert result.metadata["unexpected_sample"].value == '"2***(7)"'  # shown as text
     assert "2.0 m/s" not in str(result.metadata)
 
 

@@ -1,3 +1,5 @@
+import json
+
 import pandas as pd
 
 from dq_pipelines.checks.dagster_results import to_check_result
@@ -63,7 +65,7 @@ def test_check_result_metadata_answers_what_exactly_is_wrong():
     assert result.check_name == "price_between"
     assert meta["unexpected_count"] == 2
     assert meta["unexpected_percent"] == 50.0
-    assert sorted(meta["unexpected_sample"]) == [-5.0, 250.0]
+    assert sorted(json.loads(f"[{meta['unexpected_sample']}]")) == [-5.0, 250.0]  # as text
     assert meta["expectation_type"] == "expect_column_values_to_be_between"
     assert meta["kwargs"] == {"column": "price", "min_value": 0, "max_value": 100}
     assert meta["severity"] == "ERROR"

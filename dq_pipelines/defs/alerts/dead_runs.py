@@ -13,6 +13,9 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
     name="reap_dead_runs",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks runs whose process died as failed, frees their pool slots and staged "
+    "tables, and sends one Slack alert per dead run naming the assets it did not publish. "
+    "Requests no runs.",
 )
 def reap_dead_runs(
     context: dg.SensorEvaluationContext,

@@ -14,6 +14,7 @@ from dq_pipelines.alerts.from_checks import (
     sensitive_columns,
 )
 from dq_pipelines.alerts.links import DagsterUI
+from dq_pipelines.alerts.tick_log import Delivery, destination, log_deliveries
 from dq_pipelines.dagster_private import (
     AssetCheckExecutionRecord,
     FreshnessStateRecord,
@@ -26,6 +27,13 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 def _counts(statuses: list[str]) -> dict[str, int]:
     return {s: statuses.count(s) for s in sorted(set(statuses))}
+
+
+def _deliver(outbox: AlertOutbox, alert: CheckAlert) -> Delivery:
+    """Deliver one alert and say where it went (for the tick's log)."""
+    status = outbox.deliver(alert)
+    where = destination(status, outbox.channel)
+    return Delivery(alert.asset, alert.check_name, alert.severity, status, where)
 
 
 def _freshness_failures(
@@ -84,10 +92,10 @@ def _alert_executions(
     project: Project,
     dagster_ui: DagsterUI,
     budget: TickBudget,
-) -> tuple[int, list[str]]:
+) -> tuple[int, list[Delivery]]:
     """Delivers an alert per failed execution and closes a check's group when it passes, in
     execution order, until the tick's budget is spent; returns how many executions were
-    handled and the alerts' statuses. `open_checks` is kept up to date: it holds every check
+    handled and the alerts' deliveries. `open_checks` is kept up to date: it holds every check
     that may have an open group, so most passes need no lookup."""
     evaluations = [(r, r.event.dagster_event.asset_check_evaluation_data) for r in records]
     failed_ids = {
@@ -95,7 +103,7 @@ def _alert_executions(
         for r, e in evaluations
         if not e.passed
     }
-    statuses: list[str] = []
+    deliveries: list[Delivery] = []
     handled = 0
     for record, evaluation in evaluations:
         if budget.spent():
@@ -116,14 +124,18 @@ def _alert_executions(
             sensitive_columns(project, asset),
             scorecard_url=dagster_ui.scorecard_url,
         )
-        statuses.append(outbox.deliver(alert))
-    return handled, statuses
+        deliveries.append(_deliver(outbox, alert))
+    return handled, deliveries
 
 
 @dg.sensor(
     name="alert_on_failed_checks",
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends one Slack alert per failed check execution (and per failing freshness "
+    "policy), grouping a check's consecutive failures in one thread; a delivery that failed is "
+    "retried on the next tick. Each tick's log says what was sent, where, and what was held "
+    "back. Requests no runs.",
 )
 def alert_on_failed_checks(
     context: dg.SensorEvaluationContext,
@@ -143,17 +155,19 @@ def alert_on_failed_checks(
     with outbox.holding_warehouse():
         retried = outbox.retry_failed()
         open_checks = outbox.checks_with_open_groups()
-        handled, statuses = _alert_executions(
+        handled, deliveries = _alert_executions(
             batch.completed, outbox, open_checks, project, dagster_ui, budget
         )
         freshness = context.instance.get_freshness_state_records(
             [dg.AssetKey(c.raw_table) for c in project.contracts.values()]
         )
         failing = [] if budget.spent() else _freshness_failures(freshness, project, dagster_ui)
-        stale = [outbox.deliver(alert) for alert in failing]
+        stale = [_deliver(outbox, alert) for alert in failing]
         _close_fresh_groups(freshness, outbox, open_checks)
     new_cursor = batch.cursor_after(handled)  # only what was handled: the rest is read again
     context.update_cursor(new_cursor.serialize())
+    log_deliveries(context.log, deliveries + stale)
+    statuses = [d.status for d in deliveries]
     summary = [f"retried: {_counts(retried)}"] if retried else []
     if batch.completed:
         summary.append(f"{handled} execution(s) read; alerts: {_counts(statuses) or 'none'}")
@@ -164,7 +178,9 @@ def alert_on_failed_checks(
     if new_cursor.pending:
         summary.append(f"{len(new_cursor.pending)} check(s) of unfinished runs still pending")
     if stale:
-        summary.append(f"freshness failures: {_counts(stale)}")
+        summary.append(f"freshness failures: {_counts([d.status for d in stale])}")
     if outbox.unavailable:
         summary.append("Slack unavailable: undelivered alerts wait for the next tick")
-    return dg.SkipReason("; ".join(summary))
+    said = "; ".join(summary)
+    context.log.info(said)
+    return dg.SkipReason(said)
