@@ -26,6 +26,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DQ_LANDING_DIR", str(PROJECT_ROOT / "data/landing"), "Where sources drop deliveries"),
     Setting("DQ_ARCHIVE_DIR", str(PROJECT_ROOT / "data/archive"), "Immutable copies of deliveries"),
     Setting("DQ_ARTIFACTS_DIR", str(PROJECT_ROOT / "data/artifacts"), "Trained model artifacts"),
+    Setting("DQ_EMBEDDING_BACKEND", "tfidf", "Product-search embeddings: tfidf or minilm"),
     Setting("DQ_DAGSTER_URL", "http://localhost:3000", "Dagster UI base URL used in alert links"),
     Setting("DQ_SLACK_WEBHOOK_URL", None, "Slack incoming webhook URL (secret)"),
     Setting("DQ_SLACK_BOT_TOKEN", None, "Slack bot token, used with DQ_SLACK_CHANNEL (secret)"),
