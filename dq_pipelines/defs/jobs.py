@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET
+from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, SEARCH_ASSET
 
 ingest_and_validate = dg.AssetSelection.groups("ingest", "transform")
 
@@ -14,7 +14,7 @@ ingest_job = dg.define_asset_job(
 
 train_job = dg.define_asset_job(
     "train_job",
-    selection=dg.AssetSelection.assets(MODEL_ASSET, EVALUATION_ASSET),
+    selection=dg.AssetSelection.assets(MODEL_ASSET, EVALUATION_ASSET, SEARCH_ASSET),
     description="Train and evaluate; refuses while upstream blocking checks have not passed.",
 )
 
