@@ -30,6 +30,7 @@ SETTINGS: tuple[Setting, ...] = (
         "DQ_REPORTS_DIR", str(PROJECT_ROOT / "data/reports"), "Where the scorecard page is written"
     ),
     Setting("DQ_SCORECARD_URL", None, "Where the scorecard is published; alerts link it when set"),
+    Setting("DQ_EMBEDDING_BACKEND", "tfidf", "Product-search embeddings: tfidf or minilm"),
     Setting("DQ_DAGSTER_URL", "http://localhost:3000", "Dagster UI base URL used in alert links"),
     Setting("DQ_SLACK_WEBHOOK_URL", None, "Slack incoming webhook URL (secret)"),
     Setting("DQ_SLACK_BOT_TOKEN", None, "Slack bot token, used with DQ_SLACK_CHANNEL (secret)"),

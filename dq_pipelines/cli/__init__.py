@@ -12,6 +12,7 @@ import click
 from dq_pipelines.cli.arguments import DATE, SAMPLE_SOURCES, SOURCE, source_names
 from dq_pipelines.cli.review import review
 from dq_pipelines.cli.scorecard import scorecard
+from dq_pipelines.cli.search import search
 from dq_pipelines.layout import PROJECT_ROOT
 
 INSTANCE_CONFIG = Path(__file__).parents[1] / "instance_dagster.yaml"
@@ -216,3 +217,4 @@ def demo(products: int, folder: Path, verbose: bool) -> None:
 
 main.add_command(review)
 main.add_command(scorecard)
+main.add_command(search)

@@ -20,6 +20,7 @@ from dq_pipelines.declared.suites import SuiteSpec, load_suites
 # The model and what it learns from; everything upstream of MODEL_ASSET "feeds training".
 TRAINING_SET = "training_set"
 MODEL_ASSET = "category_model"
+SEARCH_ASSET = "product_search_index"
 EVALUATION_ASSET = "category_model_evaluation"
 
 
@@ -43,6 +44,7 @@ class Project:
         graph: dict[str, tuple[str, ...]] = {c.raw_table: () for c in self.contracts.values()}
         graph |= {m.name: m.deps for m in self.models.values()}
         graph[MODEL_ASSET] = (TRAINING_SET,)
+        graph[SEARCH_ASSET] = (TRAINING_SET,)
         graph[EVALUATION_ASSET] = (MODEL_ASSET, TRAINING_SET)
         return graph
 

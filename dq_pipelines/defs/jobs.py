@@ -7,7 +7,7 @@ that run it say so; tests/integration/test_ui_words.py fails if a group has no d
 
 import dagster as dg
 
-from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET
+from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, SEARCH_ASSET
 
 GROUPS = {
     "ingest": "ingest (raw_<source>: each delivery staged, audited against its contract and "
@@ -31,9 +31,9 @@ ingest_job = dg.define_asset_job(
 
 train_job = dg.define_asset_job(
     "train_job",
-    selection=dg.AssetSelection.assets(MODEL_ASSET, EVALUATION_ASSET),
-    description="Trains and evaluates the model; blocked while an upstream blocking check has "
-    f"not passed. Groups: {GROUPS['train']}; {GROUPS['evaluate']}.",
+    selection=dg.AssetSelection.assets(MODEL_ASSET, EVALUATION_ASSET, SEARCH_ASSET),
+    description="Trains and evaluates the model and builds the search index; blocked while an "
+    f"upstream blocking check has not passed. Groups: {GROUPS['train']}; {GROUPS['evaluate']}.",
 )
 
 full_pipeline_job = dg.define_asset_job(

@@ -21,7 +21,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "landing": LandingZone(
             path=setting("DQ_LANDING_DIR"), archive_path=setting("DQ_ARCHIVE_DIR")
         ),
-        "model_store": ModelStore(path=setting("DQ_ARTIFACTS_DIR")),
+        "model_store": ModelStore(
+            path=setting("DQ_ARTIFACTS_DIR"), embedding_backend=setting("DQ_EMBEDDING_BACKEND")
+        ),
         "dagster_ui": DagsterUI(
             base_url=setting("DQ_DAGSTER_URL"), scorecard_url=setting("DQ_SCORECARD_URL")
         ),

@@ -19,11 +19,13 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
         "category_model",
         "category_model_evaluation",
         "dq_scorecard",
+        "product_search_index",
     }
     parents = {k: {p.to_user_string() for p in graph.get(dg.AssetKey(k)).parent_keys} for k in keys}
     assert parents["training_set"] == {"stg_catalog", "stg_labels"}
     assert parents["stg_catalog"] == {"raw_catalog"}
     assert parents["category_model"] == {"training_set"}
+    assert parents["product_search_index"] == {"training_set"}
     assert parents["category_model_evaluation"] == {"category_model", "training_set"}
 
 

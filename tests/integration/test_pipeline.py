@@ -27,8 +27,9 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     assert len(checks) == 77  # 26 implied by the contracts (not-null, keys, type), 7 ML checks
     assert {"category_model", "category_model_evaluation"} <= materialized(result)
 
-    registry = warehouse.query("select * from dq_model_registry")
-    assert len(registry) == 1 and registry.iloc[0]["run_id"] == result.run_id
+    registry = warehouse.query("select * from dq_model_registry order by model_asset")
+    assert list(registry["model_asset"]) == ["category_model", "product_search_index"]
+    assert set(registry["run_id"]) == {result.run_id}
     metrics = warehouse.query("select metric, label, value from dq_model_metrics")
     accuracy = metrics.query("metric == 'accuracy'")["value"].item()
     assert accuracy > 0.8

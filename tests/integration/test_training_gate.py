@@ -41,17 +41,19 @@ def test_manual_training_after_a_failed_check_refuses_then_obeys_a_recorded_over
     assert "raw_catalog:updated_at__type (FAILED)" in reason  # held at raw
     # Checks downstream of the hold did not run: skipped, as the Dagster UI shows them.
     assert "training_set:labels__missing (SKIPPED)" in reason
-    assert warehouse.query("select count(*) as n from dq_model_registry")["n"].item() == 1
+    models = warehouse.query("select model_asset from dq_model_registry")["model_asset"]
+    assert sorted(models) == ["category_model", "product_search_index"]  # from the clean run
 
     reason = "vendor confirmed dates are fine; ticket DQ-42"
-    config = {"ops": {"category_model": {"config": {"override_failed_checks_reason": reason}}}}
+    override = {"config": {"override_failed_checks_reason": reason}}
+    config = {"ops": {"category_model": override, "product_search_index": override}}
     overridden = run_job(defs, instance, "train_job", run_config=config)
     assert overridden.success
-    assert "category_model" in materialized(overridden)
-    row = warehouse.query(
+    assert {"category_model", "product_search_index"} <= materialized(overridden)
+    rows = warehouse.query(
         "select gate_override_reason from dq_model_registry where run_id = ?", [overridden.run_id]
     )
-    assert row["gate_override_reason"].item() == reason
+    assert list(rows["gate_override_reason"]) == [reason, reason]
 
 
 def test_automation_trains_only_on_data_whose_blocking_checks_passed(defs, instance, project_env):

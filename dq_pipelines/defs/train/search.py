@@ -1,0 +1,94 @@
+"""product_search_index: the product-search index, built only from data whose blocking checks
+passed."""
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import dagster as dg
+from pydantic import Field
+
+from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
+from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.ml.search_index import build_index
+from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
+
+
+class SearchIndexConfig(dg.Config):
+    components: int = Field(default=128, ge=2, description="Vector size of the tfidf backend.")
+    override_failed_checks_reason: str = Field(
+        default="",
+        description="Build despite unpassed upstream blocking checks; the reason is recorded.",
+    )
+
+
+@dg.definitions
+def search() -> dg.Definitions:
+    gate_keys = blocking_checks_upstream(load_project(), SEARCH_ASSET)
+
+    @dg.asset(
+        name=SEARCH_ASSET,
+        group_name="train",
+        deps=[TRAINING_SET],
+        kinds={"scikitlearn", "numpy"},
+        output_required=False,
+    )
+    def product_search_index(
+        context: dg.AssetExecutionContext,
+        config: SearchIndexConfig,
+        duckdb: DuckDBWarehouse,
+        model_store: ModelStore,
+    ) -> Iterator[dg.MaterializeResult]:
+        """Embeddings of product title and description for nearest-neighbour product search.
+
+        Blocked (nothing built, saying why) while a blocking check upstream has not passed,
+        unless an override reason is given."""
+        unpassed = unpassed_checks(context.instance, gate_keys)
+        override = config.override_failed_checks_reason.strip()
+        if unpassed and not override:
+            observations = blocked_observations(load_project(), SEARCH_ASSET, unpassed)
+            context.log.warning(observations[0].description)
+            for observation in observations:
+                context.log_event(observation)
+            return
+        if unpassed:
+            context.log.warning(f"indexing despite unpassed checks; override: {override!r}")
+        products = duckdb.read_table(TRAINING_SET)
+        started = time.perf_counter()
+        index = build_index(products, model_store.embedding_backend, config.components)
+        build_seconds = time.perf_counter() - started
+        trained_at = datetime.now(UTC)
+        # Prefixed: category_model may be trained in the same run and second (the key is shared).
+        version = f"search-{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
+        artifact = model_store.save(SEARCH_ASSET, version, index)
+        load_ids = sorted(products["catalog_load_id"].dropna().unique().tolist())
+        row = {
+            "model_version": version,
+            "model_asset": SEARCH_ASSET,
+            "trained_at": trained_at.replace(tzinfo=None),
+            "artifact_path": str(artifact),
+            "training_rows": len(index),
+            "holdout_rows": 0,
+            "training_load_ids": load_ids,
+            "run_id": context.run_id,
+            "gate_override_reason": override or None,
+        }
+        with duckdb.connect() as conn:
+            insert(conn, MODEL_REGISTRY, [row])
+        yield dg.MaterializeResult(
+            metadata={
+                "model_version": version,
+                "artifact": str(artifact),
+                "embedding_backend": index.backend,
+                "dimensions": int(index.vectors.shape[1]),
+                "products": len(index),
+                "build_seconds": round(build_seconds, 2),
+                "training_load_ids": load_ids,
+                "gate_override_reason": override or "none",
+                "gate_unpassed_checks": [u.describe() for u in unpassed],
+            }
+        )
+
+    return dg.Definitions(assets=[product_search_index])
