@@ -60,6 +60,12 @@ def check_catalogue(project: Project) -> dict[tuple[str, str], CatalogueEntry]:
         types |= {(suite.asset, e.check_name): (SUITE, e.type) for e in suite.expectations}
     for specs in project.ml_checks.values():
         types |= {(s.asset, s.name): (ML, s.kind) for s in specs}
+    types |= {
+        (c.asset, c.name): (GOLDEN, case.kind)
+        for case in project.golden
+        for c in project.checks
+        if c.name == case.check_name
+    }
     return {
         (c.asset, c.name): CatalogueEntry(*types[(c.asset, c.name)], c.severity)
         for c in project.checks

@@ -6,8 +6,9 @@ import duckdb
 import pandas as pd
 
 from dq_pipelines.checks.row_conditions import sql_literal
+from dq_pipelines.declared.project import MODEL_ASSET
+from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.identifiers import quote_identifier
-from dq_pipelines.storage.ops_tables import MODEL_REGISTRY
 from dq_pipelines.storage.warehouse import table_exists
 
 
@@ -42,18 +43,14 @@ class MlAudit:
         return _select(self.conn, quote_identifier(table), columns)
 
     def champion_training_data(self) -> tuple[str, pd.DataFrame] | None:
-        """The training data of the model in service, with its version (None before the first
-        model). The model in service is the newest trained version, until promotion decides."""
-        if not table_exists(self.conn, MODEL_REGISTRY.name):
+        """The training data of the model in service (the champion), with its version (None
+        before a first promotion, or for a champion trained before its data was kept)."""
+        row = model_registry.champion(self.conn, MODEL_ASSET)
+        if row is None or not row["training_data_path"]:
             return None
-        row = self.conn.execute(
-            f"select model_version, training_data_path from {MODEL_REGISTRY.name} "
-            "where training_data_path is not null order by trained_at desc limit 1"
-        ).fetchone()
-        if row is None:
-            return None
-        data = self.conn.execute(f"select * from read_parquet({sql_literal(row[1])})").df()
-        return str(row[0]), data
+        path = sql_literal(row["training_data_path"])
+        data = self.conn.execute(f"select * from read_parquet({path})").df()
+        return str(row["model_version"]), data
 
 
 def _select(

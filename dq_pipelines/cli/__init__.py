@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from dq_pipelines.cli.arguments import DATE, SAMPLE_SOURCES, SOURCE, source_names
+from dq_pipelines.cli.models import model
 from dq_pipelines.cli.review import review
 from dq_pipelines.cli.scorecard import scorecard
 from dq_pipelines.cli.search import search
@@ -216,5 +217,6 @@ def demo(products: int, folder: Path, verbose: bool) -> None:
 
 
 main.add_command(review)
+main.add_command(model)
 main.add_command(scorecard)
 main.add_command(search)

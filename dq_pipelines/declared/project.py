@@ -12,6 +12,8 @@ from dq_pipelines import layout
 from dq_pipelines.declared.contract_checks import contract_checks
 from dq_pipelines.declared.contracts import SourceContract, load_contracts
 from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.golden_cases import known_categories, load_golden_cases
+from dq_pipelines.declared.golden_schema import ClassifierCase, GoldenCase
 from dq_pipelines.declared.ml_checks import MlCheckSpec, load_ml_checks
 from dq_pipelines.declared.schemas import TableSchema, infer_schemas
 from dq_pipelines.declared.sql_models import SqlModel, load_sql_models
@@ -38,6 +40,7 @@ class Project:
     schemas: dict[str, TableSchema]
     suites: dict[str, SuiteSpec]
     ml_checks: dict[str, list[MlCheckSpec]]
+    golden: tuple[GoldenCase, ...] = ()  # the models' must-pass cases (golden_cases.yaml)
 
     @property
     def deps(self) -> dict[str, tuple[str, ...]]:
@@ -75,8 +78,13 @@ class Project:
         return source.max_quarantine_share if source else None
 
     def is_blocking(self, asset: str, severity: str) -> bool:
-        """ERROR checks on assets that feed training block it; everything else informs."""
-        return severity == "ERROR" and self.feeds_training(asset)
+        """ERROR checks on assets that feed training block it, and ERROR checks on the model
+        (its golden cases) block its promotion; everything else informs."""
+        return severity == "ERROR" and (self.feeds_training(asset) or asset == MODEL_ASSET)
+
+    def golden_for(self, asset: str) -> list[GoldenCase]:
+        """The golden cases judging a model asset (the classifier's, for MODEL_ASSET)."""
+        return [c for c in self.golden if _golden_asset(c) == asset]
 
     @property
     def checks(self) -> list[DeclaredCheck]:
@@ -93,11 +101,25 @@ class Project:
             ]
         for specs in self.ml_checks.values():
             declared += [DeclaredCheck(s.asset, s.name, s.severity) for s in specs]
+        declared += [
+            DeclaredCheck(asset, c.check_name, "ERROR")
+            for c in self.golden
+            if (asset := _golden_asset(c)) is not None
+        ]
         return declared
 
 
+def _golden_asset(case: GoldenCase) -> str | None:
+    """The asset a golden case is a check of (search cases: none until the index is built)."""
+    return MODEL_ASSET if isinstance(case, ClassifierCase) else None
+
+
 def build_project(
-    contracts_dir: Path, sql_dir: Path, suites_dir: Path, ml_checks_dir: Path
+    contracts_dir: Path,
+    sql_dir: Path,
+    suites_dir: Path,
+    ml_checks_dir: Path,
+    golden_file: Path | None = None,
 ) -> Project:
     contracts = load_contracts(contracts_dir)
     models = load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
@@ -107,7 +129,8 @@ def build_project(
     suites = load_suites(suites_dir, schemas)
     ml_checks = load_ml_checks(ml_checks_dir, schemas)
     _check_unique_names(suites, ml_checks)
-    return Project(contracts, models, schemas, suites, ml_checks)
+    golden = load_golden_cases(golden_file, known_categories(suites)) if golden_file else ()
+    return Project(contracts, models, schemas, suites, ml_checks, golden)
 
 
 def _check_unique_names(
@@ -128,5 +151,9 @@ def _check_unique_names(
 def load_project() -> Project:
     """The project's own files (cached: they are code, read once per process)."""
     return build_project(
-        layout.CONTRACTS_DIR, layout.SQL_DIR, layout.SUITES_DIR, layout.ML_CHECKS_DIR
+        layout.CONTRACTS_DIR,
+        layout.SQL_DIR,
+        layout.SUITES_DIR,
+        layout.ML_CHECKS_DIR,
+        layout.GOLDEN_CASES,
     )

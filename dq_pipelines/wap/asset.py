@@ -139,7 +139,9 @@ def run_wap_asset(
         context.log.warning(stop.sentence)
         for observation in stop.observations(metadata):
             context.log_event(observation)
-        record_blocked(context.instance, warehouse, context.run_id, stop, project)
+        record_blocked(
+            context.instance, warehouse, context.run_id, stop.blocked, stop.failed_checks, project
+        )
     yield from selected_results(context, asset, outcomes)
 
 

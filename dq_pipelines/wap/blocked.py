@@ -108,14 +108,15 @@ def record_blocked(
     instance: dg.DagsterInstance,
     warehouse: DuckDBWarehouse,
     run_id: str,
-    stop: Stop,
+    assets: Iterable[str],
+    blocked_by: Sequence[str],
     project: Project,
 ) -> None:
-    """Put the checks of the project this run planned and `stop` kept from running in the
-    results history, as blocked by the checks that failed (checks Dagster builds itself, like
-    its column schema change check, are not in the history)."""
+    """Put the checks of `assets` this run planned, and did not run because `blocked_by`
+    ("asset:check" each) failed, in the results history as blocked (checks Dagster builds
+    itself, like its column schema change check, are not in the history)."""
     declared = {(c.asset, c.name) for c in project.checks}
-    checks = [c for c in planned_checks(instance, run_id, stop.blocked) if c in declared]
+    checks = [c for c in planned_checks(instance, run_id, assets) if c in declared]
     if checks:
         with warehouse.connect() as conn:
-            record_results(conn, blocked_rows(checks, stop.failed_checks, run_id))
+            record_results(conn, blocked_rows(checks, blocked_by, run_id, project=project))

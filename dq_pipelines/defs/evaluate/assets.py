@@ -1,14 +1,53 @@
-"""category_model_evaluation: holdout metrics of the newest model, as metadata and in DuckDB."""
+"""category_model_evaluation: the newest model's holdout metrics, and whether it is promoted.
 
+The newest trained version is the challenger. Its accuracy, macro-F1, per-class recall and
+confusion matrix are recorded in `dq_model_metrics` and as metadata; it becomes the champion (the
+model in service) only when all its golden cases passed and no key metric is worse than the
+champion's beyond the tolerance declared in `defs/evaluate/promotion.yaml` (ml/promotion.py).
+"""
+
+import json
 from datetime import UTC, datetime
 
 import dagster as dg
+import duckdb
 
+from dq_pipelines import layout
 from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
-from dq_pipelines.ml.classifier import evaluate_classifier, holdout_mask, labelled
+from dq_pipelines.declared.promotion import load_promotion_rules
+from dq_pipelines.ml.classifier import holdout_mask, labelled, text_features
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.ml.promotion import decide_promotion
+from dq_pipelines.stats.classification_metrics import ClassificationMetrics, classification_metrics
+from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.ops_tables import MODEL_METRICS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
+
+
+def _metric_rows(m: ClassificationMetrics) -> list[tuple[str, str | None, float]]:
+    rows = [("accuracy", None, m.accuracy), ("macro_f1", None, m.macro_f1)]
+    return rows + [("recall", label, v) for label, v in m.recall_per_class.items()]
+
+
+def _confusion_table(m: ClassificationMetrics) -> str:
+    """The confusion matrix as a markdown table: rows the true class, columns the predicted."""
+    head = "| true \\\\ predicted | " + " | ".join(m.classes) + " |"
+    rule = "|---" * (len(m.classes) + 1) + "|"
+    body = [
+        f"| **{c}** | " + " | ".join(str(n) for n in row) + " |"
+        for c, row in zip(m.classes, m.confusion, strict=True)
+    ]
+    return "\n".join([head, rule, *body])
+
+
+def _champion_metrics(conn: duckdb.DuckDBPyConnection, version: str) -> dict[str, float] | None:
+    """The champion's overall metrics as last evaluated."""
+    found = conn.execute(
+        "select metric, value from dq_model_metrics where model_version = ? and label is null "
+        "order by evaluated_at",
+        [version],
+    ).fetchall()
+    return dict(found) or None
 
 
 @dg.asset(
@@ -20,9 +59,10 @@ from dq_pipelines.storage.warehouse import DuckDBWarehouse
 def category_model_evaluation(
     context: dg.AssetExecutionContext, duckdb: DuckDBWarehouse, model_store: ModelStore
 ) -> dg.MaterializeResult:
-    """Accuracy, macro-F1 and per-class recall of the newest model on its holdout products."""
+    """Accuracy, macro-F1, per-class recall and the confusion matrix of the newest model on its
+    holdout products; promotes it to champion when its golden cases and metrics allow."""
     registry = duckdb.query(
-        "select model_version, holdout_fraction from dq_model_registry "
+        "select model_version, holdout_fraction, golden_results from dq_model_registry "
         "where model_asset = ? order by trained_at desc limit 1",
         [MODEL_ASSET],
     )
@@ -31,32 +71,46 @@ def category_model_evaluation(
     version = str(registry.iloc[0]["model_version"])
     data = labelled(duckdb.read_table(TRAINING_SET))
     holdout = data[holdout_mask(data["product_id"], float(registry.iloc[0]["holdout_fraction"]))]
-    metrics = evaluate_classifier(model_store.load(MODEL_ASSET, version), holdout)
-    rows = [("accuracy", None, metrics["accuracy"]), ("macro_f1", None, metrics["macro_f1"])]
-    rows += [("recall", label, v) for label, v in metrics["recall_per_class"].items()]
+    model = model_store.load(MODEL_ASSET, version)
+    metrics = classification_metrics(
+        holdout["label"].tolist(), list(model.predict(text_features(holdout)))
+    )
+    golden = json.loads(registry.iloc[0]["golden_results"] or "[]")
+    golden_failed = [g["case"] for g in golden if not g["passed"]]
     now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        {"model_version": version, "metric": metric, "label": label, "value": value,
+         "evaluated_at": now, "run_id": context.run_id}
+        for metric, label, value in _metric_rows(metrics)
+    ]  # fmt: skip
+    rule = load_promotion_rules(layout.PROMOTION_RULES)[MODEL_ASSET]
     with duckdb.connect() as conn:
-        insert(
-            conn,
-            MODEL_METRICS,
-            [
-                {
-                    "model_version": version,
-                    "metric": metric,
-                    "label": label,
-                    "value": value,
-                    "evaluated_at": now,
-                    "run_id": context.run_id,
-                }
-                for metric, label, value in rows
-            ],
+        current = model_registry.champion(conn, MODEL_ASSET)
+        champion_version = current["model_version"] if current else None
+        decision = decide_promotion(
+            {"accuracy": metrics.accuracy, "macro_f1": metrics.macro_f1},
+            _champion_metrics(conn, champion_version) if champion_version else None,
+            golden_failed,
+            rule.tolerances,
         )
+        insert(conn, MODEL_METRICS, rows)
+        if decision.promote:
+            model_registry.promote(conn, MODEL_ASSET, version, decision.reason)
+        else:
+            model_registry.keep_challenger(conn, version, decision.reason)
+    said = "PROMOTED to champion" if decision.promote else "NOT promoted (stays a challenger)"
+    context.log.info(f"{MODEL_ASSET} {version}: {said}: {decision.reason}")
     return dg.MaterializeResult(
         metadata={
             "model_version": version,
             "holdout_rows": len(holdout),
-            "accuracy": dg.MetadataValue.float(metrics["accuracy"]),
-            "macro_f1": dg.MetadataValue.float(metrics["macro_f1"]),
-            "recall_per_class": dg.MetadataValue.json(metrics["recall_per_class"]),
+            "accuracy": dg.MetadataValue.float(metrics.accuracy),
+            "macro_f1": dg.MetadataValue.float(metrics.macro_f1),
+            "recall_per_class": dg.MetadataValue.json(metrics.recall_per_class),
+            "confusion_matrix": dg.MetadataValue.md(_confusion_table(metrics)),
+            "promoted": decision.promote,
+            "promotion_reason": decision.reason,
+            "champion_before": champion_version or "none",
+            "golden_failed": golden_failed,
         }
     )

@@ -1,18 +1,25 @@
-"""category_model: the text classifier, trained only on data whose blocking checks passed."""
+"""category_model: the text classifier, trained only on data whose blocking checks passed, and
+judged by its golden cases (blocking checks on the model: a failing case blocks its promotion)."""
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
 from pydantic import Field
 
+from dq_pipelines.checks.dagster_results import to_check_result
+from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
 from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.golden import run_golden_cases
+from dq_pipelines.ml.golden_checks import golden_check_specs, golden_outcomes, golden_summary
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
+from dq_pipelines.wap.blocked import record_blocked
 
 
 class TrainConfig(dg.Config):
@@ -27,7 +34,9 @@ class TrainConfig(dg.Config):
 
 @dg.definitions
 def train() -> dg.Definitions:
-    gate_keys = blocking_checks_upstream(load_project(), MODEL_ASSET)
+    project = load_project()
+    gate_keys = blocking_checks_upstream(project, MODEL_ASSET)
+    golden = project.golden_for(MODEL_ASSET)
 
     @dg.asset(
         name=MODEL_ASSET,
@@ -35,13 +44,14 @@ def train() -> dg.Definitions:
         deps=[TRAINING_SET],
         kinds={"scikitlearn"},
         output_required=False,
+        check_specs=golden_check_specs(MODEL_ASSET, golden),
     )
     def category_model(
         context: dg.AssetExecutionContext,
         config: TrainConfig,
         duckdb: DuckDBWarehouse,
         model_store: ModelStore,
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         """TF-IDF + linear classifier from product title and description to category.
 
         Blocked (nothing trained, the evaluation skipped, both saying why) while a blocking
@@ -53,6 +63,10 @@ def train() -> dg.Definitions:
             context.log.warning(observations[0].description)
             for observation in observations:
                 context.log_event(observation)
+            blocked_by = [f"{u.key.asset_key.to_user_string()}:{u.key.name}" for u in unpassed]
+            record_blocked(
+                context.instance, duckdb, context.run_id, [MODEL_ASSET], blocked_by, project
+            )
             return
         if unpassed:
             context.log.warning(f"training despite unpassed checks; override: {override!r}")
@@ -62,6 +76,8 @@ def train() -> dg.Definitions:
         trained_at = datetime.now(UTC)
         version = f"{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
         artifact = model_store.save(MODEL_ASSET, version, model)
+        results = run_golden_cases(golden, classify=lambda t: list(model.predict(t)), search=None)
+        outcomes = golden_outcomes(results)
         load_ids = sorted(data["catalog_load_id"].dropna().unique().tolist())
         snapshot = model_store.training_data_path(MODEL_ASSET, version)
         with duckdb.connect() as conn:
@@ -82,8 +98,10 @@ def train() -> dg.Definitions:
                 "run_id": context.run_id,
                 "gate_override_reason": override or None,
                 "training_data_path": str(snapshot),
+                "golden_results": json.dumps(golden_summary(results)),
             }
             insert(conn, MODEL_REGISTRY, [row])
+            record_results(conn, result_rows(MODEL_ASSET, outcomes, context.run_id, None))
         yield dg.MaterializeResult(
             metadata={
                 "model_version": version,
@@ -93,7 +111,10 @@ def train() -> dg.Definitions:
                 "training_load_ids": load_ids,
                 "gate_override_reason": override or "none",
                 "gate_unpassed_checks": [u.describe() for u in unpassed],
+                "golden_failed": [r.case_id for r in results if not r.passed],
             }
         )
+        for outcome in outcomes:
+            yield to_check_result(MODEL_ASSET, outcome, frozenset())
 
     return dg.Definitions(assets=[category_model])

@@ -1,0 +1,42 @@
+"""Whether a challenger model replaces the champion: all golden cases pass, and no key metric is
+worse than the champion's beyond its declared tolerance (declared/promotion.py)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PromotionDecision:
+    promote: bool
+    reason: str
+
+
+def decide_promotion(
+    challenger: Mapping[str, float],
+    champion: Mapping[str, float] | None,
+    golden_failed: Sequence[str],
+    tolerances: Mapping[str, float],
+) -> PromotionDecision:
+    """The decision, with a reason in words (the registry keeps it)."""
+    if golden_failed:
+        return PromotionDecision(
+            False, f"{len(golden_failed)} golden case(s) failed: {', '.join(golden_failed)}"
+        )
+    missing = sorted(m for m in tolerances if m not in challenger)
+    if missing:
+        return PromotionDecision(False, f"metric(s) not measured: {', '.join(missing)}")
+    if champion is None:
+        return PromotionDecision(True, "every golden case passed; no champion yet")
+    worse = [
+        f"{m} {challenger[m]:.4f} < champion's {champion[m]:.4f} - {t}"
+        for m, t in sorted(tolerances.items())
+        if m in champion and challenger[m] < champion[m] - t
+    ]
+    if worse:
+        return PromotionDecision(False, "worse than the champion: " + "; ".join(worse))
+    said = ", ".join(
+        f"{m} {challenger[m]:.4f} (champion {champion[m]:.4f})"
+        for m in sorted(tolerances)
+        if m in champion
+    )
+    return PromotionDecision(True, f"every golden case passed; {said}")
