@@ -23,6 +23,7 @@ from dq_pipelines.declared.suites import SuiteSpec, load_suites
 TRAINING_SET = "training_set"
 MODEL_ASSET = "category_model"
 SEARCH_ASSET = "product_search_index"
+MODELS = (MODEL_ASSET, SEARCH_ASSET)  # what golden cases judge and promotion puts in service
 EVALUATION_ASSET = "category_model_evaluation"
 
 
@@ -80,10 +81,11 @@ class Project:
     def is_blocking(self, asset: str, severity: str) -> bool:
         """ERROR checks on assets that feed training block it, and ERROR checks on the model
         (its golden cases) block its promotion; everything else informs."""
-        return severity == "ERROR" and (self.feeds_training(asset) or asset == MODEL_ASSET)
+        return severity == "ERROR" and (self.feeds_training(asset) or asset in MODELS)
 
     def golden_for(self, asset: str) -> list[GoldenCase]:
-        """The golden cases judging a model asset (the classifier's, for MODEL_ASSET)."""
+        """The golden cases judging a model asset (classifier cases: MODEL_ASSET; search
+        cases: SEARCH_ASSET)."""
         return [c for c in self.golden if _golden_asset(c) == asset]
 
     @property
@@ -101,17 +103,13 @@ class Project:
             ]
         for specs in self.ml_checks.values():
             declared += [DeclaredCheck(s.asset, s.name, s.severity) for s in specs]
-        declared += [
-            DeclaredCheck(asset, c.check_name, "ERROR")
-            for c in self.golden
-            if (asset := _golden_asset(c)) is not None
-        ]
+        declared += [DeclaredCheck(_golden_asset(c), c.check_name, "ERROR") for c in self.golden]
         return declared
 
 
-def _golden_asset(case: GoldenCase) -> str | None:
-    """The asset a golden case is a check of (search cases: none until the index is built)."""
-    return MODEL_ASSET if isinstance(case, ClassifierCase) else None
+def _golden_asset(case: GoldenCase) -> str:
+    """The model asset a golden case is a check of."""
+    return MODEL_ASSET if isinstance(case, ClassifierCase) else SEARCH_ASSET
 
 
 def build_project(

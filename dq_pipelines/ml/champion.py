@@ -2,7 +2,7 @@
 
 import duckdb
 
-from dq_pipelines.storage.ops_tables import MODEL_REGISTRY
+from dq_pipelines.storage import model_registry
 
 
 class NoModelError(LookupError):
@@ -10,27 +10,12 @@ class NoModelError(LookupError):
 
 
 def champion_version(conn: duckdb.DuckDBPyConnection, model_asset: str) -> str:
-    """The serving version of `model_asset`: for now the newest registered one.
-
-    Promotion (champion/challenger, issue 13) replaces this function: serving code and the
-    `search` command ask only here, so once the registry records a status they follow it.
-    """
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_name = ?",
-        [MODEL_REGISTRY.name],
-    ).fetchone()
-    row = (
-        conn.execute(
-            f"select model_version from {MODEL_REGISTRY.name} where model_asset = ? "
-            "order by trained_at desc, model_version desc limit 1",
-            [model_asset],
-        ).fetchone()
-        if exists and exists[0]
-        else None
-    )
+    """The serving version of `model_asset`: its champion in the registry (promoted by its
+    evaluation or rolled back to; storage/model_registry.py)."""
+    row = model_registry.champion(conn, model_asset)
     if row is None:
         raise NoModelError(
-            f"no {model_asset} has been built yet: materialize {model_asset} "
-            "(dq-pipelines demo, or the train_job in the Dagster UI)"
+            f"no {model_asset} is in service yet: materialize {model_asset} (dq-pipelines "
+            "demo, or the train_job in the Dagster UI); a version is served once promoted"
         )
-    return str(row[0])
+    return str(row["model_version"])

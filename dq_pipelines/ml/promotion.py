@@ -25,6 +25,8 @@ def decide_promotion(
     missing = sorted(m for m in tolerances if m not in challenger)
     if missing:
         return PromotionDecision(False, f"metric(s) not measured: {', '.join(missing)}")
+    if not tolerances:
+        return PromotionDecision(True, "every golden case passed (no metric declared)")
     if champion is None:
         return PromotionDecision(True, "every golden case passed; no champion yet")
     worse = [

@@ -80,3 +80,8 @@ def test_the_rules_file_refuses_unknown_keys_and_negative_tolerances(tmp_path):
     path.write_text("category_model:\n  tolerances: {accuracy: -0.5}\n")
     with pytest.raises(DefinitionFileError, match="must be >= 0"):
         load_promotion_rules(path)
+
+
+def test_without_declared_metrics_the_golden_cases_decide():
+    assert decide_promotion({}, None, [], {}).promote
+    assert not decide_promotion({}, None, ["desk-lamp-no-sofa"], {}).promote

@@ -1,6 +1,7 @@
 """product_search_index: the product-search index, built only from data whose blocking checks
-passed."""
+passed, judged by its golden search cases and put in service (promoted) only when they pass."""
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -8,10 +9,16 @@ from datetime import UTC, datetime
 import dagster as dg
 from pydantic import Field
 
+from dq_pipelines.checks.dagster_results import to_check_result
+from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.golden import run_golden_cases
+from dq_pipelines.ml.golden_checks import golden_check_specs, golden_outcomes, golden_summary
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.ml.promotion import decide_promotion
 from dq_pipelines.ml.search_index import build_index
+from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
@@ -26,7 +33,9 @@ class SearchIndexConfig(dg.Config):
 
 @dg.definitions
 def search() -> dg.Definitions:
-    gate_keys = blocking_checks_upstream(load_project(), SEARCH_ASSET)
+    project = load_project()
+    gate_keys = blocking_checks_upstream(project, SEARCH_ASSET)
+    golden = project.golden_for(SEARCH_ASSET)
 
     @dg.asset(
         name=SEARCH_ASSET,
@@ -34,13 +43,14 @@ def search() -> dg.Definitions:
         deps=[TRAINING_SET],
         kinds={"scikitlearn", "numpy"},
         output_required=False,
+        check_specs=golden_check_specs(SEARCH_ASSET, golden),
     )
     def product_search_index(
         context: dg.AssetExecutionContext,
         config: SearchIndexConfig,
         duckdb: DuckDBWarehouse,
         model_store: ModelStore,
-    ) -> Iterator[dg.MaterializeResult]:
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         """Embeddings of product title and description for nearest-neighbour product search.
 
         Blocked (nothing built, saying why) while a blocking check upstream has not passed,
@@ -48,7 +58,7 @@ def search() -> dg.Definitions:
         unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
         if unpassed and not override:
-            observations = blocked_observations(load_project(), SEARCH_ASSET, unpassed)
+            observations = blocked_observations(project, SEARCH_ASSET, unpassed)
             context.log.warning(observations[0].description)
             for observation in observations:
                 context.log_event(observation)
@@ -63,6 +73,14 @@ def search() -> dg.Definitions:
         # Prefixed: category_model may be trained in the same run and second (the key is shared).
         version = f"search-{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
         artifact = model_store.save(SEARCH_ASSET, version, index)
+        results = run_golden_cases(
+            golden,
+            classify=None,
+            search=lambda q, k: [(h.product_id, h.category, h.score) for h in index.search(q, k)],
+        )
+        outcomes = golden_outcomes(results)
+        failed = [r.case_id for r in results if not r.passed]
+        decision = decide_promotion({}, None, failed, {})
         load_ids = sorted(products["catalog_load_id"].dropna().unique().tolist())
         row = {
             "model_version": version,
@@ -74,9 +92,15 @@ def search() -> dg.Definitions:
             "training_load_ids": load_ids,
             "run_id": context.run_id,
             "gate_override_reason": override or None,
+            "golden_results": json.dumps(golden_summary(results)),
         }
         with duckdb.connect() as conn:
             insert(conn, MODEL_REGISTRY, [row])
+            record_results(conn, result_rows(SEARCH_ASSET, outcomes, context.run_id, None))
+            if decision.promote:  # no metric declared for the index: its golden cases decide
+                model_registry.promote(conn, SEARCH_ASSET, version, decision.reason)
+            else:
+                model_registry.keep_challenger(conn, version, decision.reason)
         yield dg.MaterializeResult(
             metadata={
                 "model_version": version,
@@ -88,7 +112,11 @@ def search() -> dg.Definitions:
                 "training_load_ids": load_ids,
                 "gate_override_reason": override or "none",
                 "gate_unpassed_checks": [u.describe() for u in unpassed],
+                "promoted": decision.promote,
+                "promotion_reason": decision.reason,
             }
         )
+        for outcome in outcomes:
+            yield to_check_result(SEARCH_ASSET, outcome, frozenset())
 
     return dg.Definitions(assets=[product_search_index])
