@@ -103,6 +103,15 @@ def check_executions(
     )
 
 
+def newest_execution_ids(
+    instance: dg.DagsterInstance, keys: Sequence[dg.AssetCheckKey]
+) -> dict[dg.AssetCheckKey, int]:
+    """The id of each check's newest execution record, in one query; a check never planned
+    is absent."""
+    newest = instance.event_log_storage.get_latest_asset_check_execution_by_key(list(keys))
+    return {key: record.id for key, record in newest.items()}
+
+
 def is_planned(record: AssetCheckExecutionRecord) -> bool:
     """Planned and not completed (yet: it never completes if its run ended without it)."""
     return record.status == AssetCheckExecutionRecordStatus.PLANNED

@@ -22,7 +22,8 @@ EVALUATION = SimpleNamespace(
 
 @dataclass
 class FakeInstance:
-    """Just the two instance calls the reader makes: history newest first, and run status."""
+    """Just the instance calls the reader makes: each check's newest record, its history
+    newest first, and run status."""
 
     records: list
     finished_runs: set
@@ -34,6 +35,12 @@ class FakeInstance:
     def get_asset_check_execution_history(self, key, limit, cursor=None):
         newest_first = sorted(self.records, key=lambda r: -r.id)
         return [r for r in newest_first if cursor is None or r.id < cursor][:limit]
+
+    def get_latest_asset_check_execution_by_key(self, keys):
+        newest = {}
+        for r in sorted(self.records, key=lambda r: r.id):
+            newest[r.key] = r
+        return {k: r for k, r in newest.items() if k in keys}
 
     def get_run_by_id(self, run_id):
         return SimpleNamespace(is_finished=run_id in self.finished_runs)

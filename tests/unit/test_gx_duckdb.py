@@ -238,3 +238,29 @@ def test_a_pooled_gx_connection_would_block_the_file(db_path, gx_context):
     finally:
         _dispose(datasource, batch)
     duckdb.connect(db_path).close()
+
+
+def test_validate_table_opens_the_database_once_for_all_of_gx_queries(db_path, monkeypatch):
+    """GX connects once per metric query; each connection to a file no connection of the
+    process has open builds a new DuckDB instance (~40 ms of CPU). validate_table holds the
+    database open meanwhile, so only the first of GX's connections opens it."""
+    real_connect = duckdb.connect
+    opened: list[bool] = []  # per GX connection (duckdb-engine passes a config): opened the file?
+
+    def spying_connect(*args, **kwargs):
+        if "config" in kwargs:
+            path = kwargs.get("database", args[0] if args else None)
+            try:  # a different config is refused while the database is open in this process
+                real_connect(path, config={"threads": 1, "custom_user_agent": "probe"}).close()
+                opened.append(True)
+            except duckdb.ConnectionException as e:
+                assert "different configuration" in str(e), e
+                opened.append(False)
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", spying_connect)
+    outcomes = validate_table(_suite(), DuckDBWarehouse(path=db_path))
+
+    assert [o.details["engine"] for o in outcomes] == [ENGINE_RE2, ENGINE_SQL]
+    assert len(opened) > 2, "GX made fewer connections than expected: revisit this test"
+    assert opened.count(True) == 1, opened
