@@ -35,8 +35,9 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    # 26 of them the contracts' not-null, key and type checks; 7 from the ML-check files.
-    assert len(specs) == 77
+    # 26 of them the contracts' not-null, key and type checks; 7 from the ML-check files; 15
+    # golden cases (8 on the classifier, 7 on the search index).
+    assert len(specs) == 92
     # Dagster's flag would fail the run and read every downstream check as failed: the asset's
     # step stops its downstream itself, and the spec's metadata says which checks do.
     assert not any(s.blocking for s in specs.values())
@@ -61,6 +62,9 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
     assert not blocks["training_set.features__drift"]  # WARN
     assert not blocks["stg_labels.annotators__agreement"]  # WARN
     assert not blocks["stg_inference_requests.features__serving_skew"]  # feeds no model
+    # A golden case blocks its model's promotion, not training.
+    assert specs["category_model.golden_office_chair_lumbar"].metadata["blocks_promotion"]
+    assert specs["product_search_index.golden_chair_top10"].metadata["blocks_promotion"]
 
 
 def test_jobs_schedule_and_sensors(defs):
