@@ -24,7 +24,7 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
     assert failed == set()
-    assert len(checks) == 77  # 26 implied by the contracts (not-null, keys, type), 7 ML checks
+    assert len(checks) == 79  # 26 implied by the contracts (not-null, keys, type), 9 ML checks
     assert {"category_model", "category_model_evaluation"} <= materialized(result)
 
     registry = warehouse.query("select * from dq_model_registry")
