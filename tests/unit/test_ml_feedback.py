@@ -173,26 +173,24 @@ def test_the_projects_feedback_checks_load_at_warn_and_block_nothing():
     assert not project.is_blocking("stg_feedback", "ERROR")  # feeds no model
 
 
-def _sample_feedback(tmp_path: Path, faults: dict[int, Faults], seed: int) -> pd.DataFrame:
-    """Sample feedback deliveries (day offset -> faults), as the contract types them."""
-    start, parts = date(2026, 11, 20), []
-    for offset, fault in faults.items():
-        report = generate_delivery(
-            tmp_path, start + timedelta(days=offset), n_products=800, seed=seed, faults=fault
-        )
-        parts.append(pd.read_csv(report.files["feedback"], parse_dates=["event_at"]))
-    return pd.concat(parts, ignore_index=True)
+def _sample_day(tmp_path: Path, offset: int, seed: int, faults: Faults) -> pd.DataFrame:
+    """One sample feedback delivery, as the contract types it."""
+    day = date(2026, 11, 20) + timedelta(days=offset)
+    report = generate_delivery(
+        tmp_path / str(faults), day, n_products=800, seed=seed, faults=faults
+    )
+    return pd.read_csv(report.files["feedback"], parse_dates=["event_at"])
 
 
 @pytest.mark.parametrize("seed", [7, 11])
 def test_the_declared_check_passes_clean_sample_days_and_fires_on_the_fault(conn, tmp_path, seed):
     (spec,) = [c for c in load_project().ml_checks["stg_feedback"] if c.kind == "ctr_drop"]
-    clean = _sample_feedback(tmp_path / "clean", {0: Faults(), 1: Faults(), 2: Faults()}, seed)
-    outcome = _outcome(conn, clean, spec)
-    assert outcome.passed and outcome.details["current_impressions"] >= 1000, outcome.description
-    faulty = {0: Faults(), 1: Faults(), 2: Faults(ctr_drop=0.5)}
-    outcome = _outcome(conn, _sample_feedback(tmp_path / "faulty", faulty, seed), spec)
-    assert not outcome.passed and outcome.details["relative_drop"] > 0.35, outcome.description
+    before = [_sample_day(tmp_path, offset, seed, Faults()) for offset in (0, 1)]
+    clean = _outcome(conn, pd.concat([*before, _sample_day(tmp_path, 2, seed, Faults())]), spec)
+    assert clean.passed and clean.details["current_impressions"] >= 1000, clean.description
+    dropped = _sample_day(tmp_path, 2, seed, Faults(ctr_drop=0.5))
+    faulty = _outcome(conn, pd.concat([*before, dropped]), spec)
+    assert not faulty.passed and faulty.details["relative_drop"] > 0.35, faulty.description
 
 
 def test_the_ctr_drop_fault_lowers_clicks_only_and_is_refused_out_of_range(tmp_path):
