@@ -14,6 +14,7 @@ import duckdb
 from dq_pipelines.checks.gx_runner import CheckOutcome
 from dq_pipelines.checks.ml_agreement import annotator_agreement
 from dq_pipelines.checks.ml_drift import drift
+from dq_pipelines.checks.ml_feedback import ctr_drop, feedback_profile
 from dq_pipelines.checks.ml_labels import label_audit, missing_labels
 from dq_pipelines.checks.ml_privacy import k_anonymity, no_identifiers
 from dq_pipelines.checks.ml_skew import serving_skew
@@ -30,6 +31,8 @@ COMPUTATIONS: dict[str, Computation] = {
     "serving_skew": serving_skew,
     "no_identifiers": no_identifiers,
     "k_anonymity": k_anonymity,
+    "ctr_drop": ctr_drop,
+    "feedback_profile": feedback_profile,
 }
 
 

@@ -44,6 +44,7 @@ SHARE_FAULTS = {
     "pii_in_descriptions": "Share of catalog descriptions carrying the seller's e-mail or phone.",
     "serving_missing_description": "Share of inference requests with an empty description.",
     "serving_short_titles": "Share of inference requests whose title is cut to one word.",
+    "ctr_drop": "Relative fall of the click probability in the feedback (0.5 halves the CTR).",
 }
 
 

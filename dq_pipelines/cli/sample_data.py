@@ -116,7 +116,7 @@ def _plans(n: int, seed: int, day: int, faults: Faults) -> dict[str, Plan]:
         ),
         "feedback": (
             FEEDBACK_SQL,
-            feedback_chunks(n, cats, seed, day, n_queries),
+            feedback_chunks(n, cats, seed, day, n_queries, faults.ctr_drop),
             n_queries * RESULTS_PER_QUERY,
         ),
         "inference_requests": (

@@ -19,7 +19,7 @@ _ROW_FAULTS = (
 )  # fmt: skip
 _SHARES = (
     *_ROW_FAULTS, "flipped_labels", "class_flipped_labels", "missing_labels", "drift",
-    "serving_missing_description", "serving_short_titles",
+    "serving_missing_description", "serving_short_titles", "ctr_drop",
 )  # fmt: skip
 
 
@@ -45,6 +45,8 @@ class Faults:
     pii_in_descriptions: share of catalog descriptions ending with the seller's e-mail address
     or phone number. serving_missing_description / serving_short_titles: share of inference
     requests whose description is empty / whose title is cut to its first word.
+    ctr_drop: relative fall of every click probability in the feedback (0.5 halves the CTR at
+    every rank; thumbs up follow the clicks), as a broken ranking or search page would cause.
     """
 
     null_titles: float = 0.0
@@ -62,6 +64,7 @@ class Faults:
     pii_in_descriptions: float = 0.0
     serving_missing_description: float = 0.0
     serving_short_titles: float = 0.0
+    ctr_drop: float = 0.0
 
     def __post_init__(self) -> None:
         for name in _SHARES:

@@ -248,8 +248,10 @@ def request_chunks(
 
 
 def feedback_chunks(
-    n: int, cats: np.ndarray, seed: int, day: int, n_queries: int
+    n: int, cats: np.ndarray, seed: int, day: int, n_queries: int, ctr_drop: float = 0.0
 ) -> Iterator[pd.DataFrame]:
+    """Ten results per query, mostly of the query's category; clicks fall with the rank and
+    are rarer off-category, lowered by `ctr_drop` (0 leaves every draw as it was)."""
     by_cat = np.argsort(cats, kind="stable")
     count = np.bincount(cats, minlength=len(CATEGORIES))
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
@@ -264,7 +266,7 @@ def feedback_chunks(
         pid = np.where((rng.random(shape) < 0.8) & (count[qcat, None] > 0),
                        same, rng.integers(0, n, shape))  # fmt: skip
         match = cats[pid] == qcat[:, None]
-        clicked = rng.random(shape) < 0.45 / ranks**0.8 * np.where(match, 1.0, 0.3)
+        clicked = rng.random(shape) < 0.45 * (1 - ctr_drop) / ranks**0.8 * np.where(match, 1.0, 0.3)
         u = rng.random(shape)
         up = clicked & (u < np.where(match, 0.25, 0.05))
         down = ~up & (u > np.where(match, 0.99, 0.9))

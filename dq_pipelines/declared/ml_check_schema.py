@@ -1,11 +1,11 @@
 """The schema of an ML-check file: each kind of check, its options, their defaults and meaning.
 
 An ML-check file, `dq_pipelines/defs/validate/ml_checks/<asset>.yaml`, declares the checks that
-judge an asset as training data (labels, annotators, drift, train/serve skew, privacy), beside
-its GX suite: `checks:` maps each check's name to its `kind` and options. Parsed through these
-pydantic models (declared/ml_checks.py), so an unknown key, kind or value fails at load naming
-the file and the key. The field descriptions are the reference the README's table is tested
-against.
+judge an asset as training data (labels, annotators, drift, train/serve skew, privacy) or as
+search feedback (CTR drop, position bias), beside its GX suite: `checks:` maps each check's name
+to its `kind` and options. Parsed through these pydantic models (declared/ml_checks.py), so an
+unknown key, kind or value fails at load naming the file and the key. The field descriptions
+are the reference the README's table is tested against.
 """
 
 from typing import Annotated, Literal, Union
@@ -182,6 +182,62 @@ class KAnonymityCheck(_Check):
     )
 
 
+class _FeedbackCheck(_Check):
+    """Columns of a search-feedback table: one row per impression (contracts/feedback.yaml)."""
+
+    severity: Severity = Field(default="WARN", description="WARN informs; ERROR blocks.")
+    rank_column: str = Field(default="rank", description="The result's position, 1 first.")
+    clicked_column: str = Field(default="clicked", description="1 if the result was clicked.")
+    thumbs_column: str = Field(default="thumbs", description="'up', 'down' or empty.")
+    time_column: str = Field(default="event_at", description="When the impression was shown.")
+    version_column: str | None = Field(
+        default=None,
+        description="The model version that served the impression; figures per version when set.",
+    )
+
+
+class CtrDropCheck(_FeedbackCheck):
+    """Click-through rate of the latest days against a baseline window, judged with its sample
+    size, so a drop seen on a handful of impressions does not alarm."""
+
+    kind: Literal["ctr_drop"]
+    relative_drop: float = Field(
+        default=0.2, gt=0.0, lt=1.0, description="Largest relative fall of the CTR allowed."
+    )
+    current_days: int = Field(
+        default=1, ge=1, le=90, description="Days judged: the latest days with impressions."
+    )
+    baseline_days: int = Field(
+        default=7, ge=1, le=365, description="Days before the current window it is compared with."
+    )
+    min_impressions: int = Field(
+        default=1000, ge=1, description="Fewer impressions in either window: not judged."
+    )
+    alpha: float = Field(
+        default=0.01, gt=0.0, lt=1.0, description="Significance of the one-sided z-test."
+    )
+
+
+class FeedbackProfileCheck(_FeedbackCheck):
+    """Position bias (CTR by rank), daily CTR and explicit-feedback ratio, and the feedback
+    usable as relevance judgements and weak labels, over the latest days."""
+
+    kind: Literal["feedback_profile"]
+    query_column: str = Field(default="query", description="The search text (never shown).")
+    product_column: str = Field(default="product_id", description="The product shown.")
+    window_days: int = Field(
+        default=7, ge=1, le=365, description="Latest days the rates are computed over."
+    )
+    min_top_ctr: Share | None = Field(
+        default=None, description="Lowest CTR at rank 1 over the window; unset: not judged."
+    )
+    min_judged_pairs: int | None = Field(
+        default=None,
+        ge=0,
+        description="Fewest (query, product) pairs usable as judgements; unset: not judged.",
+    )
+
+
 KIND_MODELS: dict[str, type[_Check]] = {
     "missing_labels": MissingLabelsCheck,
     "label_audit": LabelAuditCheck,
@@ -190,6 +246,8 @@ KIND_MODELS: dict[str, type[_Check]] = {
     "serving_skew": ServingSkewCheck,
     "no_identifiers": NoIdentifiersCheck,
     "k_anonymity": KAnonymityCheck,
+    "ctr_drop": CtrDropCheck,
+    "feedback_profile": FeedbackProfileCheck,
 }
 # One check of any kind, told apart by its `kind` key.
 MlCheckModel = Annotated[Union[tuple(KIND_MODELS.values())], Field(discriminator="kind")]  # noqa: UP007

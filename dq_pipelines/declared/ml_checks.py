@@ -33,6 +33,13 @@ _COLUMN_OPTIONS = (
     "ignore",
     "scan_columns",
     "quasi_identifiers",
+    "query_column",
+    "product_column",
+    "rank_column",
+    "clicked_column",
+    "thumbs_column",
+    "time_column",
+    "version_column",
 )
 
 

@@ -81,7 +81,7 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     rerun = second.stdout.split(f"removed the earlier demo run in {folder}\n")[1]
     assert _comparable(rerun) == _comparable(first.stdout)  # stderr has timestamped logs
     out = first.output
-    assert "== clean delivery 2026-11-26" in out and "checks: 92 passed, 0 failed" in out
+    assert "== clean delivery 2026-11-26" in out and "checks: 94 passed, 0 failed" in out
     assert "training: RAN -> model" in out
     dirty = out.split("== slightly dirty delivery 2026-11-27")[1].split("== faulty")[0]
     assert "PARTIAL raw_catalog: 299 of 300 rows published, 1 quarantined" in dirty  # title

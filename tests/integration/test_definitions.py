@@ -35,9 +35,9 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
         for s in defs.resolve_asset_graph().asset_check_keys
         for s in [defs.resolve_asset_graph().get_check_spec(s)]
     }
-    # 26 of them the contracts' not-null, key and type checks; 7 from the ML-check files; 15
+    # 26 of them the contracts' not-null, key and type checks; 9 from the ML-check files; 15
     # golden cases (8 on the classifier, 7 on the search index).
-    assert len(specs) == 92
+    assert len(specs) == 94
     # Dagster's flag would fail the run and read every downstream check as failed: the asset's
     # step stops its downstream itself, and the spec's metadata says which checks do.
     assert not any(s.blocking for s in specs.values())

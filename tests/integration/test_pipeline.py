@@ -24,8 +24,8 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     checks = evaluations(result)
     failed = {k for k, e in checks.items() if not e.passed}
     assert failed == set()
-    # 26 implied by the contracts (not-null, keys, type), 7 ML checks, 15 golden cases
-    assert len(checks) == 92
+    # 26 implied by the contracts (not-null, keys, type), 9 ML checks, 15 golden cases
+    assert len(checks) == 94
     assert {"category_model", "category_model_evaluation"} <= materialized(result)
 
     registry = warehouse.query("select * from dq_model_registry order by model_asset")
