@@ -1,10 +1,12 @@
 """The promotion rules file: per model, the metrics a challenger may not lose against the
 champion, each with its tolerance (`dq_pipelines/defs/evaluate/promotion.yaml`)."""
 
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from dq_pipelines import layout
 from dq_pipelines.declared.errors import DefinitionFileError
 from dq_pipelines.declared.schema_errors import read_model
 
@@ -29,3 +31,9 @@ def load_promotion_rules(path: Path) -> dict[str, PromotionRule]:
         if negative:
             raise DefinitionFileError(path, f"{model}.tolerances: {negative} must be >= 0")
     return rules
+
+
+@cache
+def promotion_rules() -> dict[str, PromotionRule]:
+    """The project's own rules file (cached: it is code, read once per process)."""
+    return load_promotion_rules(layout.PROMOTION_RULES)

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import SGDClassifier
-from sklearn.metrics import accuracy_score, f1_score, recall_score
 from sklearn.pipeline import Pipeline
 
 TEXT_COLUMNS = ("title", "description")
@@ -35,14 +34,3 @@ def train_classifier(df: pd.DataFrame, max_features: int, alpha: float) -> Pipel
         ]
     )
     return model.fit(text_features(df), df["label"])
-
-
-def evaluate_classifier(model: Pipeline, df: pd.DataFrame) -> dict[str, float | dict[str, float]]:
-    predicted = model.predict(text_features(df))
-    labels = sorted(df["label"].unique())
-    recalls = recall_score(df["label"], predicted, labels=labels, average=None, zero_division=0)
-    return {
-        "accuracy": float(accuracy_score(df["label"], predicted)),
-        "macro_f1": float(f1_score(df["label"], predicted, average="macro", zero_division=0)),
-        "recall_per_class": {k: float(v) for k, v in zip(labels, recalls, strict=True)},
-    }

@@ -11,6 +11,7 @@ from dq_pipelines.cli.sample_products import sample_products
 from dq_pipelines.declared.project import SEARCH_ASSET
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.search_index import build_index
+from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
@@ -22,18 +23,21 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _publish(env: Path, version: str, n: int) -> None:
+def _publish(env: Path, version: str, n: int, promote: bool = True) -> None:
     index = build_index(sample_products(n, seed=5), "tfidf", components=16)
     path = ModelStore(path=str(env / "artifacts")).save(SEARCH_ASSET, version, index)
     row = {"model_version": version, "model_asset": SEARCH_ASSET,
            "trained_at": datetime.now(), "artifact_path": str(path)}  # fmt: skip
     with DuckDBWarehouse(path=str(env / "warehouse.duckdb")).connect() as conn:
         insert(conn, MODEL_REGISTRY, [row])
+        if promote:
+            model_registry.promote(conn, SEARCH_ASSET, version, "golden cases passed")
 
 
 def test_search_prints_the_champion_results_with_scores(env: Path) -> None:
     _publish(env, "search-1", 300)
-    _publish(env, "search-2", 500)  # newer: the one served
+    _publish(env, "search-2", 500)  # promoted after search-1: the one served
+    _publish(env, "search-3", 400, promote=False)  # newer, but a challenger: not served
     result = CliRunner().invoke(main, ["search", "office chair", "--k", "4"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
@@ -50,7 +54,7 @@ def test_search_before_any_index_says_so(env: Path) -> None:
     DuckDBWarehouse(path=str(env / "warehouse.duckdb")).table_exists("x")  # an empty warehouse
     result = CliRunner().invoke(main, ["search", "chair"])
     assert result.exit_code == 1
-    assert f"no {SEARCH_ASSET} has been built yet" in result.output
+    assert f"no {SEARCH_ASSET} is in service yet" in result.output
 
 
 def test_search_with_a_lost_artifact_says_which(env: Path) -> None:

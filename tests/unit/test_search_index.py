@@ -21,6 +21,7 @@ from dq_pipelines.ml.embeddings import (
 )
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.search_index import SearchIndex, build_index, top_k
+from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, ensure_ops_tables, insert
 
 
@@ -159,14 +160,16 @@ def _register(conn, version: str, asset: str, at: str) -> None:
     insert(conn, MODEL_REGISTRY, [row])
 
 
-def test_champion_is_the_newest_registered_version_of_that_model() -> None:
+def test_the_version_served_is_the_promoted_one_of_that_model() -> None:
     with duckdb.connect() as conn:
-        with pytest.raises(NoModelError, match="no product_search_index has been built"):
+        with pytest.raises(NoModelError, match="no product_search_index is in service"):
             champion_version(conn, "product_search_index")  # not even a registry table
         ensure_ops_tables(conn)
-        with pytest.raises(NoModelError):
-            champion_version(conn, "product_search_index")
         _register(conn, "search-old", "product_search_index", "2026-01-01T00:00:00")
+        with pytest.raises(NoModelError):  # trained, never promoted
+            champion_version(conn, "product_search_index")
         _register(conn, "search-new", "product_search_index", "2026-01-02T00:00:00")
         _register(conn, "classifier-newest", "category_model", "2026-01-03T00:00:00")
-        assert champion_version(conn, "product_search_index") == "search-new"
+        model_registry.promote(conn, "product_search_index", "search-old", "golden passed")
+        model_registry.promote(conn, "category_model", "classifier-newest", "golden passed")
+        assert champion_version(conn, "product_search_index") == "search-old"

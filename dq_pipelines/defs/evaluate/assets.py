@@ -12,32 +12,15 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
-from dq_pipelines import layout
 from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, TRAINING_SET
-from dq_pipelines.declared.promotion import load_promotion_rules
-from dq_pipelines.ml.classifier import holdout_mask, labelled, text_features
+from dq_pipelines.declared.promotion import promotion_rules
+from dq_pipelines.ml.classifier import holdout_mask, labelled
+from dq_pipelines.ml.evaluation import confusion_table, holdout_metrics, metric_rows
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.promotion import decide_promotion
-from dq_pipelines.stats.classification_metrics import ClassificationMetrics, classification_metrics
 from dq_pipelines.storage import model_registry
 from dq_pipelines.storage.ops_tables import MODEL_METRICS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-
-
-def _metric_rows(m: ClassificationMetrics) -> list[tuple[str, str | None, float]]:
-    rows = [("accuracy", None, m.accuracy), ("macro_f1", None, m.macro_f1)]
-    return rows + [("recall", label, v) for label, v in m.recall_per_class.items()]
-
-
-def _confusion_table(m: ClassificationMetrics) -> str:
-    """The confusion matrix as a markdown table: rows the true class, columns the predicted."""
-    head = "| true \\\\ predicted | " + " | ".join(m.classes) + " |"
-    rule = "|---" * (len(m.classes) + 1) + "|"
-    body = [
-        f"| **{c}** | " + " | ".join(str(n) for n in row) + " |"
-        for c, row in zip(m.classes, m.confusion, strict=True)
-    ]
-    return "\n".join([head, rule, *body])
 
 
 def _champion_metrics(conn: duckdb.DuckDBPyConnection, version: str) -> dict[str, float] | None:
@@ -72,18 +55,16 @@ def category_model_evaluation(
     data = labelled(duckdb.read_table(TRAINING_SET))
     holdout = data[holdout_mask(data["product_id"], float(registry.iloc[0]["holdout_fraction"]))]
     model = model_store.load(MODEL_ASSET, version)
-    metrics = classification_metrics(
-        holdout["label"].tolist(), list(model.predict(text_features(holdout)))
-    )
+    metrics = holdout_metrics(model, holdout)
     golden = json.loads(registry.iloc[0]["golden_results"] or "[]")
     golden_failed = [g["case"] for g in golden if not g["passed"]]
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {"model_version": version, "metric": metric, "label": label, "value": value,
          "evaluated_at": now, "run_id": context.run_id}
-        for metric, label, value in _metric_rows(metrics)
+        for metric, label, value in metric_rows(metrics)
     ]  # fmt: skip
-    rule = load_promotion_rules(layout.PROMOTION_RULES)[MODEL_ASSET]
+    rule = promotion_rules()[MODEL_ASSET]
     with duckdb.connect() as conn:
         current = model_registry.champion(conn, MODEL_ASSET)
         champion_version = current["model_version"] if current else None
@@ -107,7 +88,7 @@ def category_model_evaluation(
             "accuracy": dg.MetadataValue.float(metrics.accuracy),
             "macro_f1": dg.MetadataValue.float(metrics.macro_f1),
             "recall_per_class": dg.MetadataValue.json(metrics.recall_per_class),
-            "confusion_matrix": dg.MetadataValue.md(_confusion_table(metrics)),
+            "confusion_matrix": dg.MetadataValue.md(confusion_table(metrics)),
             "promoted": decision.promote,
             "promotion_reason": decision.reason,
             "champion_before": champion_version or "none",
