@@ -27,7 +27,7 @@ def golden_check_specs(asset: str, cases: Sequence[GoldenCase]) -> list[dg.Asset
             case.check_name,
             asset=asset,
             description=f"Golden case {case.id} (owner: {case.owner}): {case_sentence(case)}"
-            + (f" {case.note}" if case.note else ""),
+            + (f" {case.note.rstrip().rstrip('.')}." if case.note else ""),
             metadata={
                 "severity": "ERROR",
                 "blocks_promotion": True,
@@ -59,3 +59,26 @@ def golden_summary(results: Sequence[GoldenResult]) -> list[dict[str, object]]:
         {"case": r.case_id, "passed": r.passed, "returned": list(r.returned), "message": r.message}
         for r in results
     ]
+
+
+def model_asset(
+    name: str, upstream: str, kinds: set[str], description: str, cases: Sequence[GoldenCase]
+):
+    """The decorator a model asset is built with: its golden cases as its checks, and every
+    output optional, so a blocked training yields nothing and its checks read "Skipped"
+    (a plain `@asset` would require each check's output)."""
+    return dg.multi_asset(
+        name=name,
+        specs=[
+            dg.AssetSpec(
+                name,
+                deps=[upstream],
+                group_name="train",
+                kinds=kinds,
+                description=description,
+                skippable=True,
+            )
+        ],
+        check_specs=golden_check_specs(name, cases),
+        can_subset=True,
+    )

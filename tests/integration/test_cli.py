@@ -94,6 +94,8 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
         "raw_catalog.title__not_null",
         "raw_catalog.product_id__unique",
         "raw_catalog.updated_at__type",
+        # Held, so the published catalog is the day before's: one day behind the newest delivery.
+        "raw_catalog.delivery_is_current",
     }  # the contract's checks hold the catalog at raw
     # One count, from the alerts table, split by the run that raised them.
     assert re.findall(r"^alerts: .*$", out, re.M) == [
@@ -132,7 +134,7 @@ def test_replay_reingests_an_archived_delivery_and_retrains(project_env, monkeyp
     result = CliRunner().invoke(main, ["replay", "catalog", "--date", str(CLEAN_DAY)])
     assert result.exit_code == 0, result.output
     assert "== replay of catalog 2026-11-27" in result.output
-    assert "checks: 32 passed, 0 failed" in result.output  # 5 of them ML checks
+    assert "checks: 47 passed, 0 failed" in result.output  # 5 ML checks, 15 golden cases
     assert "training: RAN" in result.output
 
 

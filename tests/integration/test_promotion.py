@@ -18,7 +18,8 @@ def _golden(result) -> dict[str, object]:
 
 def _registry(warehouse):
     return warehouse.query(
-        "select model_version, status, status_reason from dq_model_registry order by trained_at"
+        "select model_version, status, status_reason from dq_model_registry "
+        "where model_asset = 'category_model' order by trained_at"
     )
 
 

@@ -15,7 +15,7 @@ from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_projec
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
 from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.golden import run_golden_cases
-from dq_pipelines.ml.golden_checks import golden_check_specs, golden_outcomes, golden_summary
+from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
@@ -38,13 +38,13 @@ def train() -> dg.Definitions:
     gate_keys = blocking_checks_upstream(project, MODEL_ASSET)
     golden = project.golden_for(MODEL_ASSET)
 
-    @dg.asset(
-        name=MODEL_ASSET,
-        group_name="train",
-        deps=[TRAINING_SET],
-        kinds={"scikitlearn"},
-        output_required=False,
-        check_specs=golden_check_specs(MODEL_ASSET, golden),
+    @model_asset(
+        MODEL_ASSET,
+        TRAINING_SET,
+        {"scikitlearn"},
+        "TF-IDF + linear classifier from product title and description to category, trained "
+        "only on data whose blocking checks passed and judged by its golden cases.",
+        golden,
     )
     def category_model(
         context: dg.AssetExecutionContext,
@@ -103,6 +103,7 @@ def train() -> dg.Definitions:
             insert(conn, MODEL_REGISTRY, [row])
             record_results(conn, result_rows(MODEL_ASSET, outcomes, context.run_id, None))
         yield dg.MaterializeResult(
+            asset_key=MODEL_ASSET,
             metadata={
                 "model_version": version,
                 "artifact": str(artifact),
@@ -112,7 +113,7 @@ def train() -> dg.Definitions:
                 "gate_override_reason": override or "none",
                 "gate_unpassed_checks": [u.describe() for u in unpassed],
                 "golden_failed": [r.case_id for r in results if not r.passed],
-            }
+            },
         )
         for outcome in outcomes:
             yield to_check_result(MODEL_ASSET, outcome, frozenset())

@@ -14,7 +14,7 @@ from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.golden import run_golden_cases
-from dq_pipelines.ml.golden_checks import golden_check_specs, golden_outcomes, golden_summary
+from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.promotion import decide_promotion
 from dq_pipelines.ml.search_index import build_index
@@ -37,13 +37,13 @@ def search() -> dg.Definitions:
     gate_keys = blocking_checks_upstream(project, SEARCH_ASSET)
     golden = project.golden_for(SEARCH_ASSET)
 
-    @dg.asset(
-        name=SEARCH_ASSET,
-        group_name="train",
-        deps=[TRAINING_SET],
-        kinds={"scikitlearn", "numpy"},
-        output_required=False,
-        check_specs=golden_check_specs(SEARCH_ASSET, golden),
+    @model_asset(
+        SEARCH_ASSET,
+        TRAINING_SET,
+        {"scikitlearn", "numpy"},
+        "Embeddings of product title and description for nearest-neighbour product search, "
+        "built only from data whose blocking checks passed and judged by its golden cases.",
+        golden,
     )
     def product_search_index(
         context: dg.AssetExecutionContext,
@@ -102,6 +102,7 @@ def search() -> dg.Definitions:
             else:
                 model_registry.keep_challenger(conn, version, decision.reason)
         yield dg.MaterializeResult(
+            asset_key=SEARCH_ASSET,
             metadata={
                 "model_version": version,
                 "artifact": str(artifact),
@@ -114,7 +115,7 @@ def search() -> dg.Definitions:
                 "gate_unpassed_checks": [u.describe() for u in unpassed],
                 "promoted": decision.promote,
                 "promotion_reason": decision.reason,
-            }
+            },
         )
         for outcome in outcomes:
             yield to_check_result(SEARCH_ASSET, outcome, frozenset())
