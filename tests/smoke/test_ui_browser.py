@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -109,28 +110,31 @@ def ui(demo: dict) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory):
-    """One headless Chromium page with a fresh profile; fails (never skips) if it cannot start."""
+@contextmanager
+def chromium_page(profile: Path, executable: str = CHROMIUM) -> Iterator:
+    """A headless Chromium page with a fresh profile; fails (never skips) if it cannot start."""
     from playwright.sync_api import Error, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install the distribution's chromium package")
+    if not Path(executable).exists():
+        pytest.fail(f"{executable} is missing: install the distribution's chromium package")
     with sync_playwright() as p:
         try:
             context = p.chromium.launch_persistent_context(
-                str(tmp_path_factory.mktemp("chromium-profile")),
-                executable_path=CHROMIUM,
-                args=CHROMIUM_ARGS,
-                headless=True,
-                viewport=VIEWPORT,
+                str(profile), executable_path=executable, args=CHROMIUM_ARGS, viewport=VIEWPORT
             )
         except Error as e:
-            pytest.fail(f"Chromium ({CHROMIUM}) could not start: {e}")
+            pytest.fail(f"Chromium ({executable}) could not start: {e}")
         try:
             yield context.new_page()
         finally:
             context.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator:
+    """Per test: two Playwright sync sessions cannot be open at once in one process."""
+    with chromium_page(tmp_path / "chromium-profile") as page:
+        yield page
 
 
 def _shot(page, artifacts: Path, name: str) -> None:
@@ -225,3 +229,20 @@ def test_a_person_sees_what_failed_what_it_blocked_and_the_scorecard(ui, demo, p
     blocked_training_set(page, ui, artifacts)
     faulty_run(page, ui, demo["faulty_run"], artifacts)
     scorecard(page, demo["scorecard"], artifacts)
+
+
+def test_a_browser_that_cannot_start_fails_the_test_saying_why(tmp_path):
+    missing = str(tmp_path / "no-chromium")
+    with (
+        pytest.raises(pytest.fail.Exception, match="is missing: install"),
+        chromium_page(tmp_path / "profile", missing),
+    ):
+        pass
+    broken = tmp_path / "chromium"
+    broken.write_text("#!/bin/sh\necho 'cannot open display' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    with (
+        pytest.raises(pytest.fail.Exception, match=r"could not start(.|\n)*cannot open display"),
+        chromium_page(tmp_path / "profile", str(broken)),
+    ):
+        pass
