@@ -21,6 +21,9 @@ from dq_pipelines.cli.launch import INSTANCE_CONFIG, QUIET, RunPlan, execute
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.cli.summary import RunOutcome, describe
 from dq_pipelines.declared.project import load_project
+from dq_pipelines.report import DEFAULT_RUNS
+from dq_pipelines.report.site import ScorecardSite, write_scorecard
+from dq_pipelines.settings import resolved
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 __all__ = ["CLEAN_DAY", "QUIET", "demo_folder", "run_demo"]
@@ -137,9 +140,10 @@ def run_demo(
     echo: Callable[[str], None],
     verbose: bool = False,
 ) -> tuple[RunOutcome, RunOutcome, RunOutcome]:
-    with dg.build_resources({k: resources[k] for k in ("duckdb", "landing")}) as resolved:
-        warehouse: DuckDBWarehouse = resolved.duckdb
-        landing: Path = resolved.landing.root
+    with dg.build_resources({k: resources[k] for k in ("duckdb", "landing", "scorecard")}) as r:
+        warehouse: DuckDBWarehouse = r.duckdb
+        landing: Path = r.landing.root
+        site: ScorecardSite = r.scorecard
     faulty_faults = replace(Faults.demo_faulty(), late_sources=("feedback",))
     runs = [
         (CLEAN_DAY, "clean", Faults()),
@@ -156,4 +160,9 @@ def run_demo(
         echo(f"alert sensor tick: {tick}")
     for line in alert_lines(warehouse, [clean, dirty, faulty], verbose):
         echo(line)
+    # No daemon runs the scorecard's sensors here, so the demo renders the page itself.
+    write_scorecard(
+        warehouse, load_project(), site.page_path, DEFAULT_RUNS, resolved("DQ_DAGSTER_URL")
+    )
+    echo(f"scorecard: {site.page_path}")
     return clean, dirty, faulty

@@ -83,8 +83,9 @@ def summarize_events(events: Iterable[dg.DagsterEvent]) -> RunSummary:
         if event.event_type_value == "ASSET_CHECK_EVALUATION":
             ev = event.event_specific_data
             if isinstance(ev, dg.AssetCheckEvaluation) and not ev.passed:
-                flag = ", blocking" if blocks(ev) else ""
-                failed.append(f"{asset}:{ev.check_name} ({ev.severity.value}{flag})")
+                flag = ", blocking" if blocks(ev) else ""  # a check event has no event.asset_key
+                checked = ev.asset_key.to_user_string()
+                failed.append(f"{checked}:{ev.check_name} ({ev.severity.value}{flag})")
         elif meta.get("dq/status") == "held":
             held.append(f"{asset}: {meta.get('held_because')}")
         elif meta.get("dq/status") == "blocked":

@@ -104,6 +104,8 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     ]
     assert "Data check failed:" not in out  # alert bodies only with --verbose
     assert out.count("Slack is not configured") <= 1
+    page = folder / "reports" / "scorecard.html"  # the demo renders the scorecard at its end
+    assert f"scorecard: {page}" in out and "<svg" in page.read_text()
     assert (folder / "warehouse.duckdb").exists() and not (
         project_env / "warehouse.duckdb"
     ).exists()
