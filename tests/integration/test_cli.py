@@ -99,8 +99,8 @@ def test_demo_gives_the_same_result_every_time_it_runs(project_env, monkeypatch)
     }  # the contract's checks hold the catalog at raw
     # One count, from the alerts table, split by the run that raised them.
     assert re.findall(r"^alerts: .*$", out, re.M) == [
-        "alerts: 8 stored -> dq_alerts table (Slack not configured) "
-        "(2 from the slightly dirty delivery 2026-11-27, 6 from the faulty delivery 2026-11-28)"
+        "alerts: 9 stored -> dq_alerts table (Slack not configured) "
+        "(2 from the slightly dirty delivery 2026-11-27, 7 from the faulty delivery 2026-11-28)"
     ]
     assert "Data check failed:" not in out  # alert bodies only with --verbose
     assert out.count("Slack is not configured") <= 1

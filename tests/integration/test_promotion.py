@@ -59,7 +59,7 @@ def test_a_good_model_is_promoted_and_one_trained_on_shuffled_labels_is_not(
     assert "golden case(s) failed" in registry.status_reason.iloc[1]
     history = warehouse.query(
         "select count(*) as n from dq_check_results where check_kind = 'golden' "
-        "and status = 'failed' and run_id = ?",
+        "and status = 'failed' and asset = 'category_model' and run_id = ?",
         [broken.run_id],
     )
     assert history["n"].item() == len(failed)
