@@ -36,8 +36,11 @@ lint: install
 # scheduling (loadfile) left one worker idle for minutes. A module-scoped fixture (the smoke
 # webserver) may then be built once per worker; that costs less than the idle time.
 # (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
+# The browser test runs in a pytest process of its own: Playwright starts its driver with a
+# fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
 test: lint
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=15
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"
+	$(BIN)/pytest -q -m browser
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -6,6 +6,7 @@ folder of its own (landing, archive, warehouse, artifacts and Dagster instance),
 start, so every run of it gives the same result whatever else was delivered or run before.
 """
 
+import logging
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -87,6 +88,8 @@ def run_pipeline(defs: dg.Definitions, instance: dg.DagsterInstance, label: str)
 def send_alerts(defs: dg.Definitions, instance: dg.DagsterInstance, resources: dict) -> str:
     """One tick of the alert sensor, as the daemon would run it (alerts already sent are kept)."""
     context = dg.build_sensor_context(instance=instance, resources=resources)
+    # The tick's per-alert log lines are for the UI's tick view; the demo prints its own count.
+    context.log.setLevel(logging.ERROR)
     return defs.resolve_sensor_def(ALERT_SENSOR)(context).skip_message
 
 

@@ -1,7 +1,8 @@
 """`dq-pipelines status`: per source, its latest load, publication and failing checks.
 
 The loads and publications are the warehouse's records (dq_manifest, dq_publications); the
-checks are the Dagster instance's, of the latest run that materialized the source's raw table.
+checks are the Dagster instance's, of the latest run that materialized the source's raw table or
+recorded it held (an observation: wap/blocked.py).
 """
 
 from pathlib import Path
@@ -24,10 +25,16 @@ LATEST_PUBLICATIONS = """
 
 
 def failing_checks(instance: dg.DagsterInstance, assets: set[str], raw: str) -> list[str]:
-    """The checks on `assets` that failed in the latest run materializing `raw`."""
-    latest = instance.get_latest_materialization_event(dg.AssetKey(raw))
-    if latest is None:
+    """The checks on `assets` that failed in the latest run materializing `raw`, or holding it."""
+    key = dg.AssetKey(raw)
+    found = [
+        record
+        for fetch in (instance.fetch_materializations, instance.fetch_observations)
+        for record in fetch(key, limit=1).records
+    ]
+    if not found:
         return []
+    latest = max(found, key=lambda r: r.storage_id)
     failed = []
     for entry in instance.all_logs(
         latest.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION

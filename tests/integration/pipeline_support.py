@@ -83,3 +83,15 @@ def assert_nothing_lost(warehouse, source: str, day: date) -> dict[str, int | st
         assert rows["delivered"] == rows["raw"] + rows["raw_quarantine"], rows
         assert rows["raw"] == rows["staged"] + rows["staged_quarantine"], rows
     return rows
+
+
+def recorded(result, asset: str) -> dict:
+    """What a run recorded of an asset: its materialization's metadata, or, when it was held or
+    blocked (nothing published, wap/blocked.py), its observation's."""
+    events = [
+        (e.asset_key, e.materialization.metadata) for e in result.get_asset_materialization_events()
+    ] + [
+        (e.asset_key, e.asset_observation_data.asset_observation.metadata)
+        for e in result.get_asset_observation_events()
+    ]
+    return next(meta for key, meta in events if key.to_user_string() == asset)

@@ -16,6 +16,7 @@ from pipeline_support import (
     deliver,
     evaluations,
     materialized,
+    recorded,
     run_job,
 )
 
@@ -262,8 +263,4 @@ def test_a_held_delivery_delivered_again_is_not_staged_again(
 
 
 def _raw_materialization(result, asset: str = "raw_catalog"):
-    return next(
-        e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == asset
-    )
+    return recorded(result, asset)

@@ -107,7 +107,11 @@ def ui(demo: dict) -> Iterator[str]:
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # dagster dev can take longer to stop on a busy machine
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 @contextmanager
@@ -165,7 +169,7 @@ def asset_graph(page, ui: str, artifacts: Path) -> None:
 def failed_check(page, ui: str, artifacts: Path) -> None:
     """raw_catalog's updated_at__type: failed, its metadata in words, then its history."""
     page.goto(f"{ui}/assets/raw_catalog?view=checks&checkDetail=updated_at__type")
-    page.get_by_text("unexpected_percent").wait_for()
+    page.get_by_text("unexpected_percent").first.wait_for()
     assert page.get_by_text("Failed", exact=True).first.is_visible()
     _shot(page, artifacts, "2_failed_check")
     page.get_by_text("Execution history").click()

@@ -120,7 +120,11 @@ def webserver(faulty_home):
         yield port
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # dagster dev can take longer to stop on a busy machine
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
 
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
