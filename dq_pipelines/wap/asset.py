@@ -88,19 +88,20 @@ def run_wap_asset(
     warehouse: DuckDBWarehouse,
     audited: Audited,
     write: Callable[[], Written],
-    own_checks: Callable[[], list[CheckOutcome]] = list,
+    own_checks: Callable[[Written | None], list[CheckOutcome]] = lambda _: [],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """The body of a write-audit-publish asset.
 
     `own_checks` are checks computed from the pipeline's records rather than a table (e.g.
-    whether the newest delivery was accepted); they run after the write, in every case.
+    whether the newest delivery was accepted), given what the write did (None when the checks
+    run on their own); they run after the write, in every case.
     """
     asset = audited.asset
     published = TableRef(asset)
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
         outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
-        outcomes += own_checks()
+        outcomes += own_checks(None)
         record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
         yield from selected_results(context, asset, outcomes)
         return
@@ -125,7 +126,7 @@ def run_wap_asset(
     else:  # nothing new to audit: the table is unchanged
         outcomes = _unchanged(warehouse, audited, published)
         message = written.unchanged_because
-    own = own_checks()  # after the write: they read what it recorded
+    own = own_checks(written)  # after the write: they read what it recorded
     # A publication recorded its audit's results already, in its own transaction.
     unrecorded = own if written.staged is not None else [*outcomes, *own]
     record_checked(warehouse, asset, _selected(context, unrecorded), context.run_id)

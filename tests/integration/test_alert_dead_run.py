@@ -13,7 +13,7 @@ from dq_pipelines.alerts.check_events import AlertCursor
 from dq_pipelines.defs.alerts.sensors import alert_on_failed_checks
 
 DEAD_CHECK = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "price__between")
-LATER_CHECK = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "price__between")
+LATER_CHECK = dg.AssetCheckKey(dg.AssetKey("stg_catalog"), "title__not_null")
 
 
 def _report(instance: dg.DagsterInstance, run_id: str, data) -> None:
@@ -67,7 +67,7 @@ def test_a_dead_runs_planned_check_holds_the_cursor_only_for_a_while(
     # Once the hold has passed (0 here), the later blocking failure is alerted on the next tick.
     cursor = tick(cursor, hold_seconds=0)
     (message,) = slack_stub.messages()
-    assert "stg_catalog / price__between (ERROR, blocking)" in message["text"]
+    assert "stg_catalog / title__not_null (ERROR, blocking)" in message["text"]
     assert f"/runs/{later.run_id}" in message["text"]
     assert [key for _, key in AlertCursor.parse(cursor).pending] == [DEAD_CHECK]
 

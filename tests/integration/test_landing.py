@@ -245,7 +245,7 @@ def test_an_added_column_is_reported_as_a_schema_change_but_loads(
     result = run_job(defs, instance)
     change = evaluations(result)["raw_catalog.column_schema_change"]
     assert not change.passed and change.severity.value == "WARN"
-    assert "Added columns: colour" in change.description
+    assert "Added columns: colour" in change.metadata["description"].value
     assert result.success  # a WARN: the delivery still loads and training still runs
     assert assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)["staged"] == N_PRODUCTS
 

@@ -30,23 +30,19 @@ def test_added_removed_and_retyped_columns_are_named():
     assert schema_difference(BEFORE, BEFORE) is None
 
 
-def test_the_check_compares_the_last_two_materializations():
+def test_the_check_compares_a_delivery_with_the_last_materialization():
     key = dg.AssetKey("raw_x")
     with dg.instance_for_test() as instance:
-        assert schema_change(instance, key) == (True, FEWER_THAN_TWO)
+        assert schema_change(instance, key, BEFORE) == (True, FEWER_THAN_TWO)
         _materialize(instance, BEFORE)
-        _materialize(instance, BEFORE)
-        assert schema_change(instance, key) == (True, UNCHANGED)
-        _materialize(instance, dg.TableSchema(columns=[dg.TableColumn("id", "BIGINT")]))
-        passed, said = schema_change(instance, key)
+        assert schema_change(instance, key, BEFORE) == (True, UNCHANGED)
+        assert schema_change(instance, key, None) == (True, UNCHANGED)  # nothing new
+        passed, said = schema_change(
+            instance, key, dg.TableSchema(columns=[dg.TableColumn("id", "BIGINT")])
+        )
         assert not passed and said.endswith("Removed columns: price")
         _materialize(instance, None)  # a materialization without a schema fails, saying so
-        assert schema_change(instance, key) == (
-            False,
-            "Latest materialization has no column schema metadata",
-        )
-        _materialize(instance, BEFORE)
-        assert schema_change(instance, key) == (
+        assert schema_change(instance, key, BEFORE) == (
             False,
             "Previous materialization has no column schema metadata",
         )

@@ -8,7 +8,6 @@ ran on a delivery or on their own, and a failing one stops what is built from th
 same step (wap/blocked.py). Dagster's column schema change check is built by Dagster.
 """
 
-from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 import dagster as dg
@@ -21,19 +20,17 @@ from dq_pipelines.checks.contract_checks import (
 )
 from dq_pipelines.checks.contract_rows import row_conditions
 from dq_pipelines.checks.dagster_results import (
-    SEVERITY,
     contract_check_specs,
     ml_check_specs,
     suite_check_specs,
 )
 from dq_pipelines.checks.gx_runner import CheckOutcome
-from dq_pipelines.checks.schema_change import schema_change
+from dq_pipelines.checks.schema_change import COLUMN_SCHEMA, schema_change
 from dq_pipelines.declared.contract_checks import (
     ACCEPTANCE_CHECK,
     DAGSTER,
     FRESHNESS_CHECK,
     OWN,
-    ContractCheck,
     contract_check,
     contract_checks,
 )
@@ -44,7 +41,7 @@ from dq_pipelines.landing.delivery_step import write_delivery
 from dq_pipelines.landing.ingest import LandingZone
 from dq_pipelines.runs.reaper import run_is_over
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.asset import Audited, run_wap_asset, wap_multi_asset
+from dq_pipelines.wap.asset import Audited, Written, run_wap_asset, wap_multi_asset
 
 
 class DeliveryConfig(dg.Config):
@@ -95,6 +92,7 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
     )
     check_specs += ml_check_specs(audited.ml_checks, project)
     check_specs += contract_check_specs(contract, project, runs=OWN)
+    check_specs += contract_check_specs(contract, project, runs=DAGSTER)
 
     @wap_multi_asset(raw_asset_spec(contract, project), check_specs)
     def raw_asset(
@@ -117,53 +115,37 @@ def build_raw_asset(contract: SourceContract, project: Project) -> dg.AssetsDefi
                 config.replay,
                 run_is_over(context.instance),
             ),
-            lambda: own_check_outcomes(contract, project, duckdb, landing),
+            lambda written: own_check_outcomes(
+                contract, project, duckdb, landing, context.instance, written
+            ),
         )
 
     return raw_asset
 
 
 def own_check_outcomes(
-    contract: SourceContract, project: Project, duckdb: DuckDBWarehouse, landing: LandingZone
+    contract: SourceContract,
+    project: Project,
+    duckdb: DuckDBWarehouse,
+    landing: LandingZone,
+    instance: dg.DagsterInstance,
+    written: Written | None,
 ) -> list[CheckOutcome]:
-    """Whether the source's newest delivery was accepted, and how far behind the newest
-    delivery of any source it is (from the landing records, after the write)."""
+    """Whether the source's newest delivery was accepted, how far behind the newest delivery
+    of any source it is (from the landing records, after the write), and whether its columns
+    changed (against the last materialization; `written` None: checks run on their own)."""
     accepted = contract_check(contract, ACCEPTANCE_CHECK)
     current = contract_check(contract, FRESHNESS_CHECK)
     expected = landing.newest_delivery(list(project.contracts.values()))
-    return [
+    outcomes = [
         acceptance_outcome(duckdb, accepted, contract.name),
         freshness_outcome(duckdb, contract, current, expected),
     ]
-
-
-def _schema_change_checks(check: ContractCheck) -> Sequence[dg.AssetChecksDefinition]:
-    """Dagster's column schema comparison as a check of our own, so its step is named
-    `<asset>_column_schema_change` with the contract's sentence (checks/schema_change.py)."""
-
-    @dg.asset_check(asset=check.asset, name=check.name, description=check.description)
-    def schema_change_check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        passed, said = schema_change(context.instance, dg.AssetKey(check.asset))
-        return dg.AssetCheckResult(
-            passed=passed, description=said, severity=SEVERITY[check.severity]
-        )
-
-    return [schema_change_check]
-
-
-# How each kind of contract check that Dagster builds is built.
-DAGSTER_BUILDERS: dict[str, Callable[[ContractCheck], Sequence[dg.AssetChecksDefinition]]] = {
-    "schema_change": _schema_change_checks
-}
-
-
-def build_dagster_checks(contract: SourceContract) -> list[dg.AssetChecksDefinition]:
-    """The contract's checks Dagster builds (the column schema change check)."""
-    return [
-        built
-        for check in contract_checks(contract, runs=DAGSTER)
-        for built in DAGSTER_BUILDERS[check.kind](check)
-    ]
+    delivered = (written.metadata if written else {}).get(COLUMN_SCHEMA)
+    for check in contract_checks(contract, runs=DAGSTER):  # the column schema change check
+        passed, said = schema_change(instance, dg.AssetKey(check.asset), delivered)
+        outcomes.append(CheckOutcome(check.name, passed, check.severity, description=said))
+    return outcomes
 
 
 @dg.definitions
@@ -172,5 +154,4 @@ def ingest() -> dg.Definitions:
     contracts = project.contracts.values()
     return dg.Definitions(
         assets=[build_raw_asset(c, project) for c in contracts],
-        asset_checks=[check for c in contracts for check in build_dagster_checks(c)],
     )
