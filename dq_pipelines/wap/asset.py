@@ -101,7 +101,7 @@ def run_wap_asset(
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
         require_published(warehouse, asset)
         outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
-        outcomes += own_checks(None)
+        outcomes = _with_own(outcomes, own_checks(None))
         record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
         yield from selected_results(context, asset, outcomes)
         return
@@ -127,10 +127,10 @@ def run_wap_asset(
         outcomes = _unchanged(warehouse, audited, published)
         message = written.unchanged_because
     own = own_checks(written)  # after the write: they read what it recorded
+    outcomes = _with_own(outcomes, own)
     # A publication recorded its audit's results already, in its own transaction.
-    unrecorded = own if written.staged is not None else [*outcomes, *own]
+    unrecorded = own if written.staged is not None else outcomes
     record_checked(warehouse, asset, _selected(context, unrecorded), context.run_id)
-    outcomes = [*outcomes, *own]
     context.log.info(f"{written.log_prefix}: {message}")
     project = load_project()
     stop = stop_for(project, asset, outcomes, held_because)
@@ -144,6 +144,13 @@ def run_wap_asset(
             context.instance, warehouse, context.run_id, stop.blocked, stop.failed_checks, project
         )
     yield from selected_results(context, asset, outcomes)
+
+
+def _with_own(outcomes: list[CheckOutcome], own: list[CheckOutcome]) -> list[CheckOutcome]:
+    """The audit's outcomes and the own checks', each check once: with nothing published, the
+    audit reports every check of the asset as not evaluable, the own checks among them."""
+    names = {o.check_name for o in own}
+    return [o for o in outcomes if o.check_name not in names] + own
 
 
 def _selected(
