@@ -5,6 +5,8 @@ from dataclasses import dataclass
 import dagster as dg
 
 from dq_pipelines.declared.project import Project
+from dq_pipelines.storage.warehouse import DuckDBWarehouse
+from dq_pipelines.wap.blocked import record_blocked
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,20 @@ def _unfinished(instance: dg.DagsterInstance, run_id: str | None) -> str:
     if run is None or not run.is_finished:
         return "PLANNED"
     return "EXECUTION_FAILED" if run.status == dg.DagsterRunStatus.FAILURE else "SKIPPED"
+
+
+def block_training(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    project: Project,
+    model: str,
+    unpassed: list[UnpassedCheck],
+) -> None:
+    """Record a blocked training: a warning, the observations on the model and what is built
+    from it, and the checks of the model this run planned as blocked in the results history."""
+    observations = blocked_observations(project, model, unpassed)
+    context.log.warning(observations[0].description)
+    for observation in observations:
+        context.log_event(observation)
+    blocked_by = [f"{u.key.asset_key.to_user_string()}:{u.key.name}" for u in unpassed]
+    record_blocked(context.instance, warehouse, context.run_id, [model], blocked_by, project)

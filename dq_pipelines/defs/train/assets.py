@@ -13,13 +13,12 @@ from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
-from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.gate import block_training, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
-from dq_pipelines.wap.blocked import record_blocked
 
 
 class TrainConfig(dg.Config):
@@ -59,14 +58,7 @@ def train() -> dg.Definitions:
         unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
         if unpassed and not override:
-            observations = blocked_observations(load_project(), MODEL_ASSET, unpassed)
-            context.log.warning(observations[0].description)
-            for observation in observations:
-                context.log_event(observation)
-            blocked_by = [f"{u.key.asset_key.to_user_string()}:{u.key.name}" for u in unpassed]
-            record_blocked(
-                context.instance, duckdb, context.run_id, [MODEL_ASSET], blocked_by, project
-            )
+            block_training(context, duckdb, project, MODEL_ASSET, unpassed)
             return
         if unpassed:
             context.log.warning(f"training despite unpassed checks; override: {override!r}")

@@ -12,7 +12,7 @@ from pydantic import Field
 from dq_pipelines.checks.dagster_results import to_check_result
 from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
-from dq_pipelines.ml.gate import blocked_observations, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.gate import block_training, blocking_checks_upstream, unpassed_checks
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
@@ -58,10 +58,7 @@ def search() -> dg.Definitions:
         unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
         if unpassed and not override:
-            observations = blocked_observations(project, SEARCH_ASSET, unpassed)
-            context.log.warning(observations[0].description)
-            for observation in observations:
-                context.log_event(observation)
+            block_training(context, duckdb, project, SEARCH_ASSET, unpassed)
             return
         if unpassed:
             context.log.warning(f"indexing despite unpassed checks; override: {override!r}")
