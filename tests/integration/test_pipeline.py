@@ -41,6 +41,11 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
         if e.asset_key.to_user_string() == "category_model_evaluation"
     ).materialization.metadata
     assert model_meta["accuracy"].value == pytest.approx(accuracy)
+    # Each write-audit-publish step says where its time went: writing, then auditing.
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() in ("raw_catalog", "stg_catalog", "training_set"):
+            meta = event.materialization.metadata
+            assert meta["write_seconds"].value > 0 and meta["audit_seconds"].value > 0
 
 
 def _observed(result) -> dict[str, dict]:

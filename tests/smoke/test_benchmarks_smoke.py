@@ -63,7 +63,7 @@ def test_pipeline_bench_times_every_stage(tmp_path: Path):
         tmp_path=tmp_path,
     )  # fmt: skip
     assert "| stage | steps | seconds | share of total |" in out
-    assert "| step | stage | status | seconds |" in out
+    assert "| step | stage | status | seconds | of which audit |" in out
     for stage in ("generate", "ingest", "validate", "transform", "train", "evaluate"):
         assert f"| {stage} |" in out, stage
     assert "Run SUCCEEDED" in out, out
