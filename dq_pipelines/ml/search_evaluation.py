@@ -88,10 +88,11 @@ class SearchEvaluation:
 
     def rows(self) -> list[tuple[str, str, float]]:
         """(metric, judgement source, value): the rows of dq_model_metrics."""
-        measured = [(*key.split("/", 1), value) for key, value in self.metrics().items()]
-        return [(m, s, v) for m, s, v in measured] + [
-            (name, "clicks", float(n)) for name, n in self.volume.items()
-        ]
+        rows = []
+        for key, value in self.metrics().items():
+            metric, source = key.split("/", 1)
+            rows.append((metric, source, value))
+        return rows + [(name, "clicks", float(n)) for name, n in self.volume.items()]
 
 
 def read_feedback(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -137,7 +138,9 @@ def rankings(index: SearchIndex, queries: Sequence[str], k: int = K) -> dict[str
     return ranked
 
 
-def _volume(feedback: FeedbackJudgements, weak: Mapping[str, Mapping[str, float]]) -> dict:
+def _volume(
+    feedback: FeedbackJudgements, weak: Mapping[str, Mapping[str, float]]
+) -> dict[str, int]:
     return {
         "feedback_queries": feedback.queries,
         "feedback_pairs": feedback.pairs,
@@ -162,6 +165,8 @@ def evaluate_search(
     `products`: product_id and label (null: unlabelled); `feedback`: query, product_id, clicked
     and thumbs (impressions or their distinct picks: `read_feedback`).
     """
+    if "query" in feedback.columns:  # a blank search judges nothing (and cannot be ranked)
+        feedback = feedback[feedback["query"].fillna("").astype(str).str.strip() != ""]
     clicks = judgements_from_feedback(feedback)
     labels = product_labels(products)
     # Weak labels: the picked pairs whose product has a label (query text -> that category).

@@ -119,6 +119,15 @@ def test_no_feedback_yet_is_reported_not_an_error_and_not_compared():
     assert not decide(evaluation, None, ["chair-top10"], {"ndcg_at_10/labels": 0.02}).promote
 
 
+def test_bad_feedback_is_refused_and_a_blank_search_ignored():
+    with pytest.raises(ValueError, match=r"feedback lacks column\(s\) \['thumbs'\]"):
+        evaluate_search(_index(), PRODUCTS, FEEDBACK.drop(columns="thumbs"))
+    with pytest.raises(ValueError, match="label judgements need one"):
+        evaluate_search(_index(), PRODUCTS.drop(columns="label"), FEEDBACK)
+    blank = pd.concat([FEEDBACK, pd.DataFrame([("  ", "P1", 1, None)], columns=FEEDBACK.columns)])
+    assert evaluate_search(_index(), PRODUCTS, blank).volume["feedback_queries"] == 3
+
+
 def test_read_feedback_without_a_feedback_table_is_empty():
     assert read_feedback(duckdb.connect()).empty
 
