@@ -10,6 +10,10 @@ Each size runs in a fresh Python process, so its peak RSS is its own:
 - index: every product embedded into float32 unit vectors;
 - evaluate: the 40 sample queries (5 per category) in one batch; a product is relevant when it
   is of the query's category: precision@10 and MRR;
+- search eval: what `product_search_index` records per version (`ml/search_evaluation.py`):
+  recall@10, MRR and nDCG@10 on label- and click-derived judgements, from `--feedback-queries`
+  sample searches of 10 impressions each (generated outside the timing, as the sample
+  deliveries make them); the time covers the judgements, the batched rankings and the metrics;
 - save / load: the artifact written through ModelStore, and opened again (memory-mapped);
 - latency: `--queries` single queries against the loaded index, one at a time, as the CLI asks
   them (embedding the query + exact scan of every vector); p50 and p95.
@@ -26,15 +30,21 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
+import duckdb
 import numpy as np
+import pandas as pd
 
 from dq_pipelines.cli.sample_products import sample_products, sample_queries
+from dq_pipelines.cli.sample_rows import FEEDBACK_SQL, feedback_chunks
+from dq_pipelines.cli.sample_vocabulary import CATEGORIES, LISTS
 from dq_pipelines.ml.embeddings import make_embedder
 from dq_pipelines.ml.model_store import ModelStore
+from dq_pipelines.ml.search_evaluation import evaluate_search
 from dq_pipelines.ml.search_index import SearchIndex, product_texts
 
 ASSET = "product_search_index"
@@ -64,6 +74,29 @@ def evaluate(index: SearchIndex, k: int = 10) -> dict[str, float]:
     return {"precision_at_k": float(relevant.mean()), "mrr": float(np.mean(1 / first))}
 
 
+def sample_feedback(catalogue: pd.DataFrame, searches: int, seed: int = 7) -> pd.DataFrame:
+    """`searches` sample searches' impressions (query, product_id, rank, clicked, thumbs), as the
+    sample deliveries generate them for this catalogue (ids P0000001.. in catalogue order)."""
+    cats = catalogue["category"].map({c: i for i, c in enumerate(CATEGORIES)}).to_numpy()
+    day = date(2026, 1, 1)
+    parts = []
+    with duckdb.connect() as con:
+        for chunk in feedback_chunks(len(cats), cats, seed, day.toordinal(), searches):
+            con.register("chunk", chunk)
+            parts.append(con.execute(FEEDBACK_SQL, {"day": day, "queries": LISTS["queries"]}).df())
+            con.unregister("chunk")
+    return pd.concat(parts, ignore_index=True)
+
+
+def search_evaluation(index: SearchIndex, labelled: pd.DataFrame, feedback: pd.DataFrame) -> dict:
+    """The asset's evaluation, timed: its metrics and the judgement volume."""
+    started = time.perf_counter()
+    evaluation = evaluate_search(index, labelled, feedback)
+    figures: dict[str, Any] = {"search_eval_s": time.perf_counter() - started}
+    figures |= {k.replace("/", "_"): v for k, v in evaluation.metrics().items()}
+    return figures | {"feedback_impressions": len(feedback), **evaluation.volume}
+
+
 def latency(index: SearchIndex, n: int, k: int) -> dict[str, float]:
     """p50 / p95 milliseconds of one query at a time (the sample queries, cycled)."""
     texts = sample_queries()["query"].tolist()
@@ -76,12 +109,16 @@ def latency(index: SearchIndex, n: int, k: int) -> dict[str, float]:
     return {"p50_ms": float(p50), "p95_ms": float(p95), "queries": n}
 
 
-def measure(products: int, queries: int, k: int, components: int, workdir: Path) -> dict[str, Any]:
+def measure(
+    products: int, queries: int, k: int, components: int, searches: int, workdir: Path
+) -> dict[str, Any]:
     """One size, measured in this (fresh) process."""
     figures: dict[str, Any] = {"products": products}
     started = time.perf_counter()
     catalogue = sample_products(products, seed=7)
     figures["generate_s"] = time.perf_counter() - started
+    feedback = sample_feedback(catalogue, searches)
+    labelled = catalogue[["product_id"]].assign(label=catalogue["category"])
     figures["rss_after_generate_mib"] = _peak_rss_mib()
     _log(f"[{products:,}] generated in {figures['generate_s']:.1f} s; fitting + indexing ...")
     embedder = make_embedder("tfidf", components=components)
@@ -98,6 +135,9 @@ def measure(products: int, queries: int, k: int, components: int, workdir: Path)
     started = time.perf_counter()
     figures |= evaluate(index, k)
     figures["evaluate_s"] = time.perf_counter() - started
+    figures |= search_evaluation(index, labelled, feedback)
+    del labelled, feedback
+    _log(f"[{products:,}] search evaluation {figures['search_eval_s']:.1f} s")
     store = ModelStore(path=str(workdir))
     started = time.perf_counter()
     path = store.save(ASSET, f"bench-{products}", index)
@@ -116,10 +156,12 @@ def measure(products: int, queries: int, k: int, components: int, workdir: Path)
     return figures
 
 
-def run_child(products: int, queries: int, k: int, components: int, workdir: Path) -> dict:
+def run_child(
+    products: int, queries: int, k: int, components: int, searches: int, workdir: Path
+) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(products),
            "--queries", str(queries), "--k", str(k), "--components", str(components),
-           "--workdir", str(workdir)]  # fmt: skip
+           "--feedback-queries", str(searches), "--workdir", str(workdir)]  # fmt: skip
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=False)
     if proc.returncode != 0:
         raise click.ClickException(f"the {products:,}-product child failed ({proc.returncode})")
@@ -129,14 +171,17 @@ def run_child(products: int, queries: int, k: int, components: int, workdir: Pat
 def render(results: list[dict[str, Any]], k: int) -> list[str]:
     lines = [
         f"| products | generate s | fit s | index s | evaluate s | precision@{k} | MRR "
+        "| search eval s | nDCG@10 labels | nDCG@10 clicks | judged pairs "
         "| save s | load s | p50 ms | p95 ms | vectors MiB | peak RSS MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:" * 17 + "|",
     ]
     for r in results:
         lines.append(
             f"| {r['products']:,} | {r['generate_s']:.1f} | {r['fit_s']:.1f} | "
             f"{r['index_s']:.1f} | {r['evaluate_s']:.2f} | {r['precision_at_k']:.3f} | "
-            f"{r['mrr']:.3f} | {r['save_s']:.1f} | {r['load_s']:.2f} | {r['p50_ms']:.1f} | "
+            f"{r['mrr']:.3f} | {r['search_eval_s']:.2f} | {r['ndcg_at_10_labels']:.3f} | "
+            f"{r['ndcg_at_10_clicks']:.3f} | {r['feedback_pairs']:,} | {r['save_s']:.1f} | "
+            f"{r['load_s']:.2f} | {r['p50_ms']:.1f} | "
             f"{r['p95_ms']:.1f} | {r['vectors_mib']:.0f} | {r['peak_rss_build_mib']:.0f} |"
         )
     return lines
@@ -147,6 +192,8 @@ def render(results: list[dict[str, Any]], k: int) -> list[str]:
 @click.option("--queries", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--k", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--components", type=click.IntRange(min=2), default=128, show_default=True)
+@click.option("--feedback-queries", "searches", type=click.IntRange(min=1), default=10_000,
+              show_default=True, help="Sample searches of 10 impressions to judge by.")  # fmt: skip
 @click.option("--workdir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the artifacts here (default: a temporary folder, removed).")  # fmt: skip
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path))
@@ -156,20 +203,22 @@ def main(
     queries: int,
     k: int,
     components: int,
+    searches: int,
     workdir: Path | None,
     json_out: Path | None,
     child: int | None,
 ) -> None:
     """Time fitting, indexing, evaluation and single-query latency of the search index."""
     if child is not None:
-        figures = measure(child, queries, k, components, workdir or Path(tempfile.mkdtemp()))
+        folder = workdir or Path(tempfile.mkdtemp())
+        figures = measure(child, queries, k, components, searches, folder)
         sys.stdout.write("\n" + json.dumps(figures) + "\n")
         return
     started = time.perf_counter()
     sizes_list = sorted({int(s) for s in sizes.split(",") if s.strip()})
     with tempfile.TemporaryDirectory() as tmp:
         folder = workdir or Path(tmp)
-        results = [run_child(n, queries, k, components, folder) for n in sizes_list]
+        results = [run_child(n, queries, k, components, searches, folder) for n in sizes_list]
     lines = [
         "# Search benchmark",
         "",

@@ -16,12 +16,37 @@ def decide_promotion(
     champion: Mapping[str, float] | None,
     golden_failed: Sequence[str],
     tolerances: Mapping[str, float],
+    unmeasurable: Mapping[str, str] | None = None,
 ) -> PromotionDecision:
-    """The decision, with a reason in words (the registry keeps it)."""
+    """The decision, with a reason in words (the registry keeps it).
+
+    `unmeasurable`: metric -> why the challenger could not be measured on it at all (e.g. no
+    feedback yet to judge a search index by); such a metric is named in the reason and not
+    compared, where a metric merely missing from `challenger` keeps the challenger out.
+    """
     if golden_failed:
         return PromotionDecision(
             False, f"{len(golden_failed)} golden case(s) failed: {', '.join(golden_failed)}"
         )
+    unmeasurable = unmeasurable or {}
+    skipped = [f"{m} ({unmeasurable[m]})" for m in sorted(tolerances) if m in unmeasurable]
+    tolerances = {m: t for m, t in tolerances.items() if m not in unmeasurable}
+    decision = _compare(challenger, champion, tolerances)
+    if skipped:
+        said = (
+            "every golden case passed; no declared metric compared"
+            if not tolerances
+            else decision.reason
+        )
+        return PromotionDecision(decision.promote, f"{said}; not measured: {'; '.join(skipped)}")
+    return decision
+
+
+def _compare(
+    challenger: Mapping[str, float],
+    champion: Mapping[str, float] | None,
+    tolerances: Mapping[str, float],
+) -> PromotionDecision:
     missing = sorted(m for m in tolerances if m not in challenger)
     if missing:
         return PromotionDecision(False, f"metric(s) not measured: {', '.join(missing)}")
@@ -41,4 +66,7 @@ def decide_promotion(
         for m in sorted(tolerances)
         if m in champion
     )
+    unrecorded = sorted(m for m in tolerances if m not in champion)
+    if unrecorded:
+        said += ("; " if said else "") + f"the champion has no recorded {', '.join(unrecorded)}"
     return PromotionDecision(True, f"every golden case passed; {said}")
