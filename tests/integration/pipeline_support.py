@@ -18,7 +18,15 @@ def deliver(project_env: Path, day: date, faults: Faults | None = None) -> None:
     )
 
 
+# Only the raw assets (landing, contract checks, audit, publish): for tests whose assertions are
+# about the landing and the raw tables, at half the cost of ingest_job (~5 s instead of ~10).
+RAW_JOB = "raw_job"
+
+
 def run_job(defs: dg.Definitions, instance, job: str = "full_pipeline_job", **kwargs):
+    if job == RAW_JOB:
+        raw_job = dg.define_asset_job(RAW_JOB, selection=dg.AssetSelection.groups("ingest"))
+        defs = dg.Definitions.merge(defs, dg.Definitions(jobs=[raw_job]))
     return defs.resolve_job_def(job).execute_in_process(
         instance=instance, raise_on_error=False, **kwargs
     )

@@ -17,7 +17,15 @@ from types import SimpleNamespace
 
 import dagster as dg
 import pytest
-from pipeline_support import CLEAN_DAY, FAULTY_DAY, N_PRODUCTS, deliver, evaluations, run_job
+from pipeline_support import (
+    CLEAN_DAY,
+    FAULTY_DAY,
+    N_PRODUCTS,
+    RAW_JOB,
+    deliver,
+    evaluations,
+    run_job,
+)
 
 from dq_pipelines import layout
 from dq_pipelines.declared.errors import DefinitionFileError
@@ -34,10 +42,10 @@ def _day_dir(project_env: Path, day=FAULTY_DAY) -> Path:
 
 
 def _ingest(defs: dg.Definitions, instance, unblock: Callable[[], None] = lambda: None):
-    """Run ingest_job in a thread, so an entry that is read forever fails instead of hanging."""
+    """Run the raw assets in a thread, so an entry that is read forever fails instead of hanging."""
     box: dict = {}
     worker = threading.Thread(
-        target=lambda: box.update(result=run_job(defs, instance, "ingest_job")), daemon=True
+        target=lambda: box.update(result=run_job(defs, instance, RAW_JOB)), daemon=True
     )
     worker.start()
     worker.join(RUN_TIMEOUT_SECONDS)
@@ -202,7 +210,7 @@ def test_the_warehouse_is_free_while_landing_files_are_read(
 
     monkeypatch.setattr(archive, "hashlib", SimpleNamespace(sha256=GatedDigest))
     box: dict = {}
-    worker = threading.Thread(target=lambda: box.update(r=run_job(defs, instance, "ingest_job")))
+    worker = threading.Thread(target=lambda: box.update(r=run_job(defs, instance, RAW_JOB)))
     worker.start()
     try:
         assert started.wait(RUN_TIMEOUT_SECONDS), "no landing file was read"

@@ -8,6 +8,7 @@ from pipeline_support import (
     CLEAN_DAY,
     FAULTY_DAY,
     N_PRODUCTS,
+    RAW_JOB,
     assert_nothing_lost,
     deliver,
     evaluations,
@@ -105,12 +106,12 @@ def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
     defs, instance, project_env, warehouse, kind, reason
 ):
     deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert run_job(defs, instance, RAW_JOB).success
     deliver(project_env, FAULTY_DAY)
     _corrupt(kind, _catalog(project_env))
     original = _catalog(project_env).read_bytes()
 
-    result = run_job(defs, instance)
+    result = run_job(defs, instance, RAW_JOB)
     checks = evaluations(result)
     accepted = checks["raw_catalog.delivery_accepted"]
     assert not accepted.passed and blocks(accepted)
@@ -137,10 +138,10 @@ def test_the_same_bytes_delivered_again_are_not_loaded_twice(
     defs, instance, project_env, warehouse
 ):
     deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert run_job(defs, instance, "ingest_job").success
     shutil.copytree(_catalog(project_env, CLEAN_DAY).parent, _catalog(project_env).parent)
     deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))  # all but the catalog
-    result = run_job(defs, instance)
+    result = run_job(defs, instance, "ingest_job")
     raw = recorded(result, "raw_catalog")  # an observation: the catalog is a day late (held)
     assert raw["delivery_status"].value == "duplicate"
     loads = warehouse.query(
@@ -158,9 +159,9 @@ def test_the_same_bytes_delivered_again_are_not_loaded_twice(
 
 def test_a_corrected_redelivery_replaces_the_earlier_load(defs, instance, project_env, warehouse):
     deliver(project_env, FAULTY_DAY, Faults(bad_prices=0.05))
-    assert "stg_catalog" not in materialized(run_job(defs, instance))  # held
+    assert "stg_catalog" not in materialized(run_job(defs, instance, "ingest_job"))  # held
     deliver(project_env, FAULTY_DAY)  # the vendor sends the same batch again, fixed
-    assert run_job(defs, instance).success
+    assert run_job(defs, instance, "ingest_job").success
     statuses = _manifest(warehouse)["status"].tolist()
     assert statuses == ["replaced", "loaded"]
     bad = warehouse.query("select count(*) as n from stg_catalog where price < 0.01")
@@ -176,7 +177,7 @@ def test_replay_after_a_contract_fix_loads_the_archived_delivery(
     lines = path.read_text().splitlines()
     renamed = [lines[0].replace(",brand,", ",manufacturer,"), *lines[1:]]
     path.write_text("\n".join(renamed) + "\n")
-    assert "raw_catalog" not in materialized(run_job(defs, instance))  # refused
+    assert "raw_catalog" not in materialized(run_job(defs, instance, RAW_JOB))  # refused
     assert _manifest(warehouse)["status"].tolist() == ["rejected"]
     path.unlink()  # the landing copy is gone; the archive is what replay reads
 
@@ -210,9 +211,9 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
     defs, instance, project_env, warehouse, tmp_path, monkeypatch
 ):
     deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert run_job(defs, instance, RAW_JOB).success
     deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
-    drifted = evaluations(run_job(defs, instance))
+    drifted = evaluations(run_job(defs, instance, RAW_JOB))
     assert drifted["raw_catalog.updated_at__format"].metadata["description"].value == (
         "catalog.updated_at in delivery 2026-11-28: 100% of values look like Unix epoch "
         "seconds; contract says dd/mm/yyyy (previous 1 deliveries matched)"
@@ -237,7 +238,7 @@ def test_an_added_column_is_reported_as_a_schema_change_but_loads(
     defs, instance, project_env, warehouse
 ):
     deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert run_job(defs, instance, RAW_JOB).success
     deliver(project_env, FAULTY_DAY)
     path = _catalog(project_env)
     lines = path.read_text().splitlines()
@@ -257,7 +258,7 @@ def test_stale_data_in_a_fresh_file_fails_the_data_age_check(defs, instance, pro
     path.write_text(
         "\n".join([lines[0], *(r.rsplit(",", 1)[0] + ",01/01/2020" for r in lines[1:])])
     )
-    result = run_job(defs, instance)
+    result = run_job(defs, instance, RAW_JOB)
     age = evaluations(result)["raw_catalog.updated_at__age"]
     assert not age.passed and age.severity.value == "WARN"
     assert age.metadata["description"].value == (
