@@ -38,9 +38,17 @@ lint: install
 # (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
 # The browser test runs in a pytest process of its own: Playwright starts its driver with a
 # fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
+# It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
+# `dagster dev` to answer, for the UI to render), which the workers fill. Its output is printed
+# when both have ended; the target fails if either failed.
+BROWSER_LOG := test-artifacts/browser-tests.log
 test: lint
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"
-	$(BIN)/pytest -q -m browser
+	@mkdir -p $(dir $(BROWSER_LOG))
+	@$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
+	wait $$browser; ui=$$?; \
+	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
+	exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
