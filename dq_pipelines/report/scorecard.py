@@ -6,6 +6,7 @@ from datetime import datetime
 import duckdb
 
 from dq_pipelines.declared.project import Project
+from dq_pipelines.declared.promotion import promotion_rules
 from dq_pipelines.report import scorecard_data as history
 from dq_pipelines.report import scorecard_records as records
 
@@ -61,5 +62,9 @@ def read_scorecard(
         quarantine=tuple(records.open_quarantine(conn)),
         pending_reviews=pending,
         review_items=tuple(items),
-        models=tuple(records.current_models(conn)),
+        models=tuple(
+            records.current_models(
+                conn, {m: list(r.tolerances) for m, r in promotion_rules().items()}, runs
+            )
+        ),
     )

@@ -13,7 +13,7 @@ from urllib.parse import quote, urlsplit
 from dq_pipelines.report import svg
 from dq_pipelines.report.scorecard import Scorecard
 from dq_pipelines.report.scorecard_data import PassRates, RunRate
-from dq_pipelines.report.scorecard_records import ModelCard
+from dq_pipelines.report.scorecard_records import MetricTrend, ModelCard
 from dq_pipelines.report.scorecard_style import CSS
 
 NO_RUNS = "No runs yet."
@@ -243,9 +243,35 @@ def _reviews(card: Scorecard) -> str:
     return _section("Label review queue", lead, table, not rows, "Nothing awaits review.")
 
 
+_STATUS_COLOR = {"champion": svg.GOOD, "challenger": svg.WARN, "retired": svg.MUTED}
+
+
+def _trend_chart(m: ModelCard, trend: MetricTrend) -> str:
+    points = [
+        svg.Point(
+            v.value,
+            f"{v.model_version} ({v.status}): {trend.metric} "
+            + ("not measured" if v.value is None else f"{v.value:.3f}")
+            + (f" - {v.status_reason}" if v.status_reason else ""),
+            _STATUS_COLOR.get(v.status, svg.INK),
+        )
+        for v in trend.versions
+    ]
+    ticks = ((0.0, "0"), (0.5, "0.5"), (1.0, "1"))
+    first, last = trend.versions[0].model_version, trend.versions[-1].model_version
+    return f'<div class="sub">{_e(trend.metric)} by version</div>' + svg.line_chart(
+        points,
+        f"{m.model_asset} {trend.metric} by version",
+        y_ticks=ticks,
+        x_labels=(first, last) if len(points) > 1 else ("", first),
+        width=360,
+    )
+
+
 def _model(m: ModelCard) -> str:
     overall = " · ".join(f"{_e(k)} <b>{v:.3f}</b>" for k, v in m.overall) or "not evaluated yet"
-    charts = []
+    measured = [t for t in m.trends if any(v.value is not None for v in t.versions)]
+    charts = [_trend_chart(m, t) for t in measured]
     for metric in sorted({k for k, _, _ in m.per_label}):
         items = [(label, v) for k, label, v in m.per_label if k == metric]
         charts.append(
@@ -253,7 +279,7 @@ def _model(m: ModelCard) -> str:
             + svg.bar_chart(items, f"{m.model_asset} {metric} per label")
         )
     return (
-        f'<div class="card"><h3>{_e(m.model_asset)}</h3><div class="sub">version '
+        f'<div class="card"><h3>{_e(m.model_asset)}</h3><div class="sub">{_e(m.status)} '
         f"<code>{_e(m.model_version)}</code>, trained {_e(_when(m.trained_at))} on "
         f"{m.training_rows:,} rows</div><p>{overall}</p>{''.join(charts)}</div>"
     )
@@ -261,7 +287,11 @@ def _model(m: ModelCard) -> str:
 
 def _models(card: Scorecard) -> str:
     cards = "".join(_model(m) for m in card.models)
-    lead = "The newest version of each model and its evaluation on the holdout."
+    lead = (
+        "The version of each model in service (its champion) and its evaluation; the metrics "
+        "its promotion compares, by version (green: champion, amber: challenger kept out, "
+        "grey: retired; hover a dot for the reason)."
+    )
     grid = f'<div class="grid">{cards}</div>'
     return _section("Current models", lead, grid, not cards, "No model trained yet.")
 

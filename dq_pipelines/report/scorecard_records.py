@@ -1,7 +1,7 @@
 """The scorecard's operational sections: freshness, what was blocked or held, open quarantine,
 the label review queue and the current models, read from the `dq_*` tables."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -55,13 +55,31 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
+class VersionValue:
+    model_version: str
+    status: str  # champion, challenger or retired (dq_model_registry)
+    status_reason: str
+    value: float | None  # None: the version was not measured on this metric
+
+
+@dataclass(frozen=True)
+class MetricTrend:
+    """A key metric (one the promotion rules compare) across a model's recent versions."""
+
+    metric: str  # as promotion.yaml names it: `metric`, or `metric/label`
+    versions: tuple[VersionValue, ...]  # oldest first
+
+
+@dataclass(frozen=True)
 class ModelCard:
     model_asset: str
-    model_version: str
+    model_version: str  # the champion, or the newest version while none was promoted
+    status: str
     trained_at: datetime
     training_rows: int
     overall: tuple[tuple[str, float], ...]  # (metric, value)
     per_label: tuple[tuple[str, str, float], ...]  # (metric, label, value)
+    trends: tuple[MetricTrend, ...] = ()
 
 
 def freshness(conn: duckdb.DuckDBPyConnection, allowed_days: Mapping[str, int]) -> list[Freshness]:
@@ -135,17 +153,21 @@ def review_queue(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> tuple[int,
     return pending, [ReviewItem(*row) for row in found]
 
 
-def current_models(conn: duckdb.DuckDBPyConnection) -> list[ModelCard]:
-    """The newest version of each model and its metrics (overall, and per label)."""
+def current_models(
+    conn: duckdb.DuckDBPyConnection, key_metrics: Mapping[str, Sequence[str]], versions: int
+) -> list[ModelCard]:
+    """Each model's version in service (its champion; the newest while none was promoted),
+    its metrics (overall, and per label), and its key metrics over the last `versions`."""
     models = fetch_all(
         conn,
-        "select model_asset, model_version, trained_at, coalesce(training_rows, 0) "
-        "from dq_model_registry "
-        "qualify row_number() over (partition by model_asset order by trained_at desc) = 1 "
+        "select model_asset, model_version, coalesce(status, 'challenger'), trained_at, "
+        "coalesce(training_rows, 0) from dq_model_registry "
+        "qualify row_number() over (partition by model_asset "
+        "order by status = 'champion' desc, trained_at desc) = 1 "
         "order by model_asset",
     )
     cards = []
-    for asset, version, trained_at, rows in models:
+    for asset, version, status, trained_at, rows in models:
         metrics = fetch_all(
             conn,
             "select metric, coalesce(label, ''), value from dq_model_metrics "
@@ -156,5 +178,32 @@ def current_models(conn: duckdb.DuckDBPyConnection) -> list[ModelCard]:
         )
         overall = tuple((m, v) for m, label, v in metrics if not label)
         per_label = tuple((m, label, v) for m, label, v in metrics if label)
-        cards.append(ModelCard(asset, version, trained_at, rows, overall, per_label))
+        trends = tuple(
+            _metric_trend(conn, asset, metric, versions) for metric in key_metrics.get(asset, ())
+        )
+        cards.append(
+            ModelCard(asset, version, status, trained_at, rows, overall, per_label, trends)
+        )
     return cards
+
+
+def _metric_trend(
+    conn: duckdb.DuckDBPyConnection, asset: str, metric: str, versions: int
+) -> MetricTrend:
+    """`metric` is `name` (overall) or `name/label`, as the promotion rules name it."""
+    name, _, label = metric.partition("/")
+    found = fetch_all(
+        conn,
+        """with recent as (
+            select model_version, coalesce(status, 'challenger') as status,
+                coalesce(status_reason, '') as reason, trained_at
+            from dq_model_registry where model_asset = ? order by trained_at desc limit ?),
+        measured as (
+            select model_version, value from dq_model_metrics
+            where metric = ? and coalesce(label, '') = ?
+            qualify row_number() over (partition by model_version order by evaluated_at desc) = 1)
+        select model_version, status, reason, value
+        from recent left join measured using (model_version) order by trained_at""",
+        [asset, versions, name, label],
+    )
+    return MetricTrend(metric, tuple(VersionValue(*row) for row in found))

@@ -8,26 +8,19 @@ If Chromium cannot start, the test fails and says why: it does not skip.
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import pytest
-import requests
+from ui_server import dagster_dev
 
 from dq_pipelines.cli.demo import demo_folder, run_demo
 from dq_pipelines.layout import PROJECT_ROOT
 
 pytestmark = [pytest.mark.smoke, pytest.mark.slow, pytest.mark.browser]
 
-# The command that serves the UI, in one place (`-h HOST -p PORT` are appended).
-UI_COMMAND = [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -41,12 +34,6 @@ CHROMIUM_ARGS = [
 ]
 VIEWPORT = {"width": 1400, "height": 900}
 WAIT_MS = 60_000  # the UI's first load compiles the code location's snapshot
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -83,35 +70,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 @pytest.fixture(scope="module")
 def ui(demo: dict) -> Iterator[str]:
     """The UI served over the demo's instance and warehouse; its base URL."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*UI_COMMAND, "-h", "127.0.0.1", "-p", str(port)],
-        cwd=PROJECT_ROOT,
-        env=demo["env"],
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, f"{' '.join(UI_COMMAND)} exited with {proc.returncode}"
-            try:
-                if requests.get(f"{base}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("the UI did not answer within 120 s")
+    with dagster_dev(demo["env"]) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # dagster dev can take longer to stop on a busy machine
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
 
 
 @contextmanager

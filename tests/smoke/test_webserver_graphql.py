@@ -1,8 +1,6 @@
 """`dagster dev` (webserver and daemon) on 127.0.0.1, driven and queried over GraphQL."""
 
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ import dagster as dg
 import pytest
 import requests
 from dagster_graphql import DagsterGraphQLClient
+from ui_server import dagster_dev
 
 from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
@@ -39,12 +38,6 @@ query ($repo: RepositorySelector!) {
     ... on Sensors { results { name sensorState { status } } } } }
 """
 REPO = {"repositoryLocationName": "dq_pipelines", "repositoryName": "__repository__"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -88,43 +81,10 @@ def _faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
 
 
 @pytest.fixture(scope="module")
-def webserver(faulty_home):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "dev",
-            "-w",
-            "workspace.yaml",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=PROJECT_ROOT,
-        env=os.environ.copy(),
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("webserver did not start within 120 s")
-        yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # dagster dev can take longer to stop on a busy machine
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
+def webserver(faulty_home) -> Iterator[int]:
+    """`dagster dev` over the faulty run's DAGSTER_HOME; its port."""
+    with dagster_dev(os.environ) as base:
+        yield int(base.rsplit(":", 1)[1])
 
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:

@@ -127,12 +127,36 @@ def test_review_queue_counts_pending_items_least_confident_first(conn):
     assert [(i.item_id, i.confidence) for i in items] == [("p2", 0.05)]
 
 
-def test_current_models_are_the_newest_version_with_its_own_metrics(conn):
+KEY_METRICS = {"category_model": ["accuracy", "macro_f1"]}
+
+
+def test_without_a_champion_the_newest_version_is_shown_with_its_own_metrics(conn):
     add_records(conn)
-    (card,) = records.current_models(conn)
-    assert (card.model_version, card.training_rows) == ("v2", 120)
+    (card,) = records.current_models(conn, KEY_METRICS, 20)
+    assert (card.model_version, card.status, card.training_rows) == ("v2", "challenger", 120)
     assert card.overall == (("accuracy", 0.91),)
     assert card.per_label == (("recall", "desks", 0.47), ("recall", "lamps", 0.82))
+
+
+def test_the_champion_is_shown_and_its_key_metrics_by_version(conn):
+    add_records(conn)
+    conn.execute("update dq_model_registry set status = 'champion' where model_version = 'v1'")
+    conn.execute(
+        "update dq_model_registry set status = 'challenger', status_reason = 'golden failed' "
+        "where model_version = 'v2'"
+    )
+    (card,) = records.current_models(conn, KEY_METRICS, 20)
+    assert (card.model_version, card.status) == ("v1", "champion")
+    assert card.overall == (("accuracy", 0.5),)
+    accuracy, macro_f1 = card.trends
+    assert [(v.model_version, v.status, v.value) for v in accuracy.versions] == [
+        ("v1", "champion", 0.5),
+        ("v2", "challenger", 0.91),
+    ]
+    assert accuracy.versions[1].status_reason == "golden failed"
+    assert [v.value for v in macro_f1.versions] == [None, None]  # never measured
+    (newest,) = records.current_models(conn, KEY_METRICS, 1)[0].trends[0].versions
+    assert newest.model_version == "v2"  # the window: the last N versions
 
 
 def test_an_empty_warehouse_reads_as_empty_sections(conn):

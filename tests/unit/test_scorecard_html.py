@@ -40,8 +40,12 @@ def test_every_chart_is_an_svg_that_draws_its_data(conn):
     add_records(conn)
     page = _page(conn)
     charts = SVG.findall(page)
-    # 2 sources + 4 assets (pass rate), 2 trends (sparklines), 1 model metric (bars).
-    assert len(charts) == 9
+    # 2 sources + 4 assets (pass rate), 2 trends (sparklines), 1 model metric (bars), and
+    # accuracy by version (a key metric of the promotion rules; macro_f1, never measured in
+    # these rows, draws no chart).
+    assert len(charts) == 10
+    assert "category_model accuracy by version" in page
+    assert "category_model macro_f1 by version" not in page
     for chart in charts:
         assert _drawn(chart), f"a chart draws nothing: {chart[:200]}"
     assert page.count("<circle") >= 6 * 2  # a dot per run on each pass-rate chart
