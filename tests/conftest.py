@@ -15,6 +15,14 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, each group in collection order. xdist's worksteal splits the list
+    between the workers and lets an idle one take the other's queued tests from the end; with
+    the long tests first, what is left to share at the end is short, so no worker idles for
+    minutes behind a last long test (the longest-first rule of scheduling)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def worker_dagster_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """An empty DAGSTER_HOME per worker process; tests needing their own still set one."""

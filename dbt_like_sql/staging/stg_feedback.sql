@@ -11,6 +11,7 @@ final as (
         clicked,
         nullif(lower(trim(thumbs)), '') as thumbs,
         event_at,
+        nullif(trim(model_version), '') as model_version,
         _delivery_date,
         _load_id,
         _delivered

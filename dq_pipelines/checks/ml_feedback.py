@@ -49,6 +49,28 @@ def _counts(audit: MlAudit, o: CtrDropCheck, start: datetime, end: datetime) -> 
     return (int(row[0]), int(row[1])) if row else (0, 0)
 
 
+def _versions(audit: MlAudit, o: CtrDropCheck, start: datetime, end: datetime) -> list[str]:
+    """The model versions that served impressions in [start, end), most impressions first."""
+    if not o.version_column:
+        return []
+    at = f"{q(o.time_column)}::timestamp"
+    found = audit.conn.execute(
+        f"select {q(o.version_column)} from {audit.table_sql} where {at} >= ? and {at} < ? "
+        f"and {q(o.version_column)} is not null group by 1 order by count(*) desc, 1",
+        [start, end],
+    ).fetchall()
+    return [str(v) for (v,) in found]
+
+
+def _served_by(current: list[str], baseline: list[str]) -> str:
+    """' Served by X (baseline: Y).' when the table says which version served what."""
+    if not current and not baseline:
+        return ""
+    return f" Served by {', '.join(current) or 'no logged version'} (baseline: " + (
+        f"{', '.join(baseline) or 'no logged version'})."
+    )
+
+
 def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
     """Fails when the CTR of the latest `current_days` fell by more than `relative_drop` against
     the `baseline_days` before them AND a one-sided two-proportion z-test gives p < `alpha`,
@@ -69,11 +91,12 @@ def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         alpha=o.alpha,
         min_impressions=o.min_impressions,
     )
+    versions = _versions(audit, o, split, end), _versions(audit, o, start, split)
     return CheckOutcome(
         check_name=spec.name,
         passed=not test.fired,
         severity=spec.severity,
-        description=test.summary[:1].upper() + test.summary[1:] + ".",
+        description=test.summary[:1].upper() + test.summary[1:] + "." + _served_by(*versions),
         observed_value=round(test.relative_drop, 4),
         element_count=test.current_impressions + test.baseline_impressions,
         details={
@@ -92,6 +115,11 @@ def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
             "current_window": f"{split:%Y-%m-%d} to {end - timedelta(days=1):%Y-%m-%d}",
             "baseline_window": f"{start:%Y-%m-%d} to {split - timedelta(days=1):%Y-%m-%d}",
             "summary": test.summary,
+            **(
+                {"current_versions": versions[0], "baseline_versions": versions[1]}
+                if o.version_column
+                else {}
+            ),
         },
     )
 

@@ -66,8 +66,12 @@ from chunk"""
 FEEDBACK_SQL = """
 select $queries[query] as query, printf('P%07d', pid + 1) as product_id, rank, clicked,
     [null, 'up', 'down'][thumbs] as thumbs,
-    strftime($day::timestamp + to_seconds(secs), '%Y-%m-%dT%H:%M:%S') as event_at
+    strftime($day::timestamp + to_seconds(secs), '%Y-%m-%dT%H:%M:%S') as event_at,
+    ranker as model_version
 from chunk"""
+# The ranker version the sample search service logs with each impression: the usual one, and
+# the new one a delivery with a CTR drop was served by (a release that broke the ranking).
+SAMPLE_RANKERS = ("sample-ranker-1", "sample-ranker-2")
 # Request ids carry the date: requests append across deliveries, keyed by request_id.
 REQUESTS_SQL = f"""
 select printf('R%s-%07d', strftime($day, '%Y%m%d'), rid + 1) as request_id,
@@ -251,7 +255,8 @@ def feedback_chunks(
     n: int, cats: np.ndarray, seed: int, day: int, n_queries: int, ctr_drop: float = 0.0
 ) -> Iterator[pd.DataFrame]:
     """Ten results per query, mostly of the query's category; clicks fall with the rank and
-    are rarer off-category, lowered by `ctr_drop` (0 leaves every draw as it was)."""
+    are rarer off-category, lowered by `ctr_drop` (0 leaves every draw as it was; a drop is
+    served by the second sample ranker)."""
     by_cat = np.argsort(cats, kind="stable")
     count = np.bincount(cats, minlength=len(CATEGORIES))
     start = np.concatenate([[0], np.cumsum(count)[:-1]])
@@ -275,4 +280,5 @@ def feedback_chunks(
             "rank": np.tile(ranks, g), "clicked": clicked.ravel().astype(np.int8),
             "thumbs": (1 + up + 2 * down).ravel(),
             "secs": np.repeat(rng.integers(0, 86_400, g), RESULTS_PER_QUERY),
+            "ranker": SAMPLE_RANKERS[ctr_drop > 0],
         })  # fmt: skip

@@ -38,8 +38,10 @@ def _compare(codes: np.ndarray, probs: np.ndarray, case: str) -> float:
     classes = [f"c{j}" for j in range(probs.shape[1])]
     result = find_label_issues([classes[c] for c in codes], probs, classes)
     ours = {issue.item for issue in result.flagged}
+    # n_jobs=1: by default cleanlab forks a multiprocessing pool, which hung a CI xdist worker
+    # (a fork of a process other tests left with DuckDB and Dagster threads).
     mask = cleanlab_filter.find_label_issues(
-        labels=codes, pred_probs=probs, filter_by="prune_by_noise_rate"
+        labels=codes, pred_probs=probs, filter_by="prune_by_noise_rate", n_jobs=1
     )
     theirs = set(np.flatnonzero(mask).tolist())
     jaccard = _jaccard(ours, theirs)

@@ -191,6 +191,21 @@ def test_the_declared_check_passes_clean_sample_days_and_fires_on_the_fault(conn
     dropped = _sample_day(tmp_path, 2, seed, Faults(ctr_drop=0.5))
     faulty = _outcome(conn, pd.concat([*before, dropped]), spec)
     assert not faulty.passed and faulty.details["relative_drop"] > 0.35, faulty.description
+    # The sample service logs the ranker that served each impression: the alert names it.
+    assert faulty.details["current_versions"] == ["sample-ranker-2"]
+    assert faulty.details["baseline_versions"] == ["sample-ranker-1"]
+    assert "Served by sample-ranker-2 (baseline: sample-ranker-1)." in faulty.description
+    assert clean.details["current_versions"] == clean.details["baseline_versions"]
+
+
+def test_ctr_drop_without_a_version_column_names_no_version(conn):
+    outcome = _outcome(conn, _feedback(1, 400, current_factor=0.6), _spec("d", **CTR_DROP))
+    assert "current_versions" not in outcome.details and "Served by" not in outcome.description
+    logged = _feedback(1, 400, current_factor=0.6, model_version=None)
+    spec = _spec("d", **CTR_DROP, version_column="model_version")
+    unlogged = _outcome(conn, logged, spec)
+    assert "Served by no logged version (baseline: no logged version)" not in unlogged.description
+    assert unlogged.details["current_versions"] == []
 
 
 def test_the_ctr_drop_fault_lowers_clicks_only_and_is_refused_out_of_range(tmp_path):
@@ -201,6 +216,8 @@ def test_the_ctr_drop_fault_lowers_clicks_only_and_is_refused_out_of_range(tmp_p
     clean = generate_delivery(tmp_path / "clean", date(2026, 11, 27), n_products=400)
     normal = pd.read_csv(clean.files["feedback"])
     assert dropped[["query", "product_id", "rank"]].equals(normal[["query", "product_id", "rank"]])
+    assert set(normal["model_version"]) == {"sample-ranker-1"}
+    assert set(dropped["model_version"]) == {"sample-ranker-2"}  # the release that broke it
     assert 0.35 < dropped["clicked"].mean() / normal["clicked"].mean() < 0.65
     assert str(Faults(ctr_drop=0.5)) == "ctr_drop=0.5"
     with pytest.raises(ValueError, match="ctr_drop"):

@@ -30,7 +30,7 @@ HEADERS = {
     "catalog": "product_id,title,description,brand,category,price,currency,ships_from_postcode,"
     "updated_at",
     "labels": "item_id,annotator_id,label,labeled_at",
-    "feedback": "query,product_id,rank,clicked,thumbs,event_at",
+    "feedback": "query,product_id,rank,clicked,thumbs,event_at,model_version",
     "inference_requests": "request_id,requested_at,title,description,brand,price",
 }
 EMAIL_OR_PHONE = r"[\w.]+@[\w.]+\.\w+|\+44 7700 900\d{3}"
@@ -167,11 +167,12 @@ def _digest(path: Path, drop_column: str | None = None) -> str:
 
 def test_existing_faults_output_is_unchanged_by_the_new_ones(tmp_path: Path) -> None:
     """Digests of the demo's faulty delivery written before issue 11's faults existed: with the
-    new faults off, every file is byte-identical (the catalog but for its new column)."""
+    new faults off, every file is byte-identical (the catalog and the feedback but for their
+    new columns)."""
     report = generate_delivery(tmp_path, DAY, n_products=500, faults=Faults.demo_faulty())
     assert _digest(report.files["catalog"], "ships_from_postcode") == "70e020098370678f"
     assert _digest(report.files["labels"]) == "d37c7d9b91e20fd8"
-    assert _digest(report.files["feedback"]) == "d3d0b17256065a4f"
+    assert _digest(report.files["feedback"], "model_version") == "d3d0b17256065a4f"
 
 
 def test_same_arguments_give_identical_bytes(tmp_path: Path) -> None:
