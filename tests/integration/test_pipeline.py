@@ -13,6 +13,7 @@ from pipeline_support import (
 
 from dq_pipelines.cli.sample_data import Faults
 from dq_pipelines.defs.alerts.run_summary import summarize_successful_runs
+from dq_pipelines.stats.ranking import judgements_from_feedback
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +42,17 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
         if e.asset_key.to_user_string() == "category_model_evaluation"
     ).materialization.metadata
     assert model_meta["accuracy"].value == pytest.approx(accuracy)
+    # Feedback as training signal: the judged pairs, the same as the search evaluation's, with
+    # the product's majority label as the query's weak label.
+    judged = judgements_from_feedback(warehouse.read_table("stg_feedback"))
+    pairs = warehouse.query(
+        "select j.gain, j.weak_label, t.label from feedback_judgements j "
+        "left join training_set t using (product_id)"
+    )
+    assert len(pairs) == judged.pairs > 0
+    assert (pairs["gain"] == 2).sum() == judged.thumbs_up_pairs
+    assert pairs["weak_label"].notna().all() and (pairs["weak_label"] == pairs["label"]).all()
+    assert "feedback_judgements" in materialized(result)
     # Each write-audit-publish step says where its time went: writing, then auditing.
     for event in result.get_asset_materialization_events():
         if event.asset_key.to_user_string() in ("raw_catalog", "stg_catalog", "training_set"):
