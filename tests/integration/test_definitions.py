@@ -16,6 +16,7 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
         "stg_feedback",
         "stg_inference_requests",
         "training_set",
+        "feedback_judgements",
         "category_model",
         "category_model_evaluation",
         "dq_scorecard",
@@ -23,6 +24,7 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
     }
     parents = {k: {p.to_user_string() for p in graph.get(dg.AssetKey(k)).parent_keys} for k in keys}
     assert parents["training_set"] == {"stg_catalog", "stg_labels"}
+    assert parents["feedback_judgements"] == {"stg_feedback", "training_set"}
     assert parents["stg_catalog"] == {"raw_catalog"}
     assert parents["category_model"] == {"training_set"}
     assert parents["product_search_index"] == {"training_set"}

@@ -41,7 +41,7 @@ def test_the_asset_writes_the_page_and_puts_its_path_and_url_in_metadata(filled,
     assert metadata["path"] == dg.MetadataValue.path(str(page))
     assert metadata["url"] == dg.MetadataValue.url(SCORECARD_URL)
     html = page.read_text()
-    assert html.count("<svg") == 9 and 'href="http://dagster.test/runs/run-03-' in html
+    assert html.count("<svg") == 10 and 'href="http://dagster.test/runs/run-03-' in html
     monkeypatch.delenv("DQ_SCORECARD_URL")
     assert "url" not in _materialize(build_resources()).metadata
 

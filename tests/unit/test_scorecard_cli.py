@@ -26,7 +26,7 @@ def test_scorecard_writes_the_page_to_the_reports_dir_or_out(tmp_path, monkeypat
     assert done.exit_code == 0, done.output
     page = tmp_path / "reports" / "scorecard.html"
     assert f"scorecard written to {page}" in done.output
-    assert page.read_text().count("<svg") == 9
+    assert page.read_text().count("<svg") == 10  # scorecard_rows: see test_scorecard_html
     out = tmp_path / "elsewhere" / "card.html"
     done = CliRunner().invoke(main, ["scorecard", "--out", str(out), "--runs", "1"])
     assert done.exit_code == 0, done.output
