@@ -38,28 +38,21 @@ def _window_end(audit: MlAudit, time_column: str) -> datetime | None:
     return None if row is None or row[0] is None else row[0] + timedelta(days=1)
 
 
-def _counts(audit: MlAudit, o: CtrDropCheck, start: datetime, end: datetime) -> tuple[int, int]:
-    """(clicks, impressions) shown in [start, end)."""
+def _window(
+    audit: MlAudit, o: CtrDropCheck, start: datetime, end: datetime
+) -> tuple[tuple[int, int], list[str]]:
+    """(clicks, impressions) shown in [start, end), and the model versions that served them,
+    most impressions first (none without a `version_column`): one scan of the window."""
     at = f"{q(o.time_column)}::timestamp"
-    row = audit.conn.execute(
-        f"select count(*) filter (where coalesce({q(o.clicked_column)}, 0) > 0), count(*) "
-        f"from {audit.table_sql} where {at} >= ? and {at} < ?",
-        [start, end],
-    ).fetchone()
-    return (int(row[0]), int(row[1])) if row else (0, 0)
-
-
-def _versions(audit: MlAudit, o: CtrDropCheck, start: datetime, end: datetime) -> list[str]:
-    """The model versions that served impressions in [start, end), most impressions first."""
-    if not o.version_column:
-        return []
-    at = f"{q(o.time_column)}::timestamp"
-    found = audit.conn.execute(
-        f"select {q(o.version_column)} from {audit.table_sql} where {at} >= ? and {at} < ? "
-        f"and {q(o.version_column)} is not null group by 1 order by count(*) desc, 1",
+    version = q(o.version_column) if o.version_column else "null"
+    rows = audit.conn.execute(
+        f"select {version}, count(*) filter (where coalesce({q(o.clicked_column)}, 0) > 0), "
+        f"count(*) from {audit.table_sql} where {at} >= ? and {at} < ? "
+        "group by 1 order by 3 desc, 1",
         [start, end],
     ).fetchall()
-    return [str(v) for (v,) in found]
+    counts = (sum(int(r[1]) for r in rows), sum(int(r[2]) for r in rows))
+    return counts, [str(v) for v, _, _ in rows if v is not None]
 
 
 def _served_by(current: list[str], baseline: list[str]) -> str:
@@ -83,7 +76,11 @@ def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         )
     split = end - timedelta(days=o.current_days)
     start = split - timedelta(days=o.baseline_days)
-    current, baseline = _counts(audit, o, split, end), _counts(audit, o, start, split)
+    (current, served), (baseline, served_before) = (
+        _window(audit, o, split, end),
+        _window(audit, o, start, split),
+    )
+    versions = served, served_before
     test = ctr_drop_test(
         current,
         baseline,
@@ -91,12 +88,11 @@ def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
         alpha=o.alpha,
         min_impressions=o.min_impressions,
     )
-    versions = _versions(audit, o, split, end), _versions(audit, o, start, split)
     return CheckOutcome(
         check_name=spec.name,
         passed=not test.fired,
         severity=spec.severity,
-        description=test.summary[:1].upper() + test.summary[1:] + "." + _served_by(*versions),
+        description=f"{test.summary[:1].upper()}{test.summary[1:]}." + _served_by(*versions),
         observed_value=round(test.relative_drop, 4),
         element_count=test.current_impressions + test.baseline_impressions,
         details={
@@ -116,7 +112,7 @@ def ctr_drop(audit: MlAudit, spec: MlCheckSpec) -> CheckOutcome:
             "baseline_window": f"{start:%Y-%m-%d} to {split - timedelta(days=1):%Y-%m-%d}",
             "summary": test.summary,
             **(
-                {"current_versions": versions[0], "baseline_versions": versions[1]}
+                {"current_versions": served, "baseline_versions": served_before}
                 if o.version_column
                 else {}
             ),
