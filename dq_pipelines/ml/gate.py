@@ -93,3 +93,23 @@ def block_training(
         context.log_event(observation)
     blocked_by = [f"{u.key.asset_key.to_user_string()}:{u.key.name}" for u in unpassed]
     record_blocked(context.instance, warehouse, context.run_id, [model], blocked_by, project)
+
+
+def gate_training(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    project: Project,
+    model: str,
+    keys: list[dg.AssetCheckKey],
+    override: str,
+) -> list[UnpassedCheck] | None:
+    """The gate at the start of a model asset's step: the upstream blocking checks that have not
+    passed (empty, or overridden with `override`, a reason) when building may go on; None once
+    the build is recorded as blocked (then the step yields nothing)."""
+    unpassed = unpassed_checks(context.instance, keys)
+    if unpassed and not override:
+        block_training(context, warehouse, project, model, unpassed)
+        return None
+    if unpassed:
+        context.log.warning(f"building {model} despite unpassed checks; override: {override!r}")
+    return unpassed

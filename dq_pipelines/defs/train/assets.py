@@ -13,7 +13,7 @@ from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
-from dq_pipelines.ml.gate import block_training, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
@@ -55,13 +55,10 @@ def train() -> dg.Definitions:
 
         Blocked (nothing trained, the evaluation skipped, both saying why) while a blocking
         check upstream has not passed, unless an override reason is given."""
-        unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
-        if unpassed and not override:
-            block_training(context, duckdb, project, MODEL_ASSET, unpassed)
+        unpassed = gate_training(context, duckdb, project, MODEL_ASSET, gate_keys, override)
+        if unpassed is None:
             return
-        if unpassed:
-            context.log.warning(f"training despite unpassed checks; override: {override!r}")
         data = labelled(duckdb.read_table(TRAINING_SET))
         holdout = holdout_mask(data["product_id"], config.holdout_fraction)
         model = train_classifier(data[~holdout], config.max_features, config.alpha)

@@ -15,7 +15,7 @@ from dq_pipelines.checks.dagster_results import to_check_result
 from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
 from dq_pipelines.declared.promotion import promotion_rules
-from dq_pipelines.ml.gate import block_training, blocking_checks_upstream, unpassed_checks
+from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
@@ -64,13 +64,10 @@ def search() -> dg.Definitions:
 
         Blocked (nothing built, saying why) while a blocking check upstream has not passed,
         unless an override reason is given."""
-        unpassed = unpassed_checks(context.instance, gate_keys)
         override = config.override_failed_checks_reason.strip()
-        if unpassed and not override:
-            block_training(context, duckdb, project, SEARCH_ASSET, unpassed)
+        unpassed = gate_training(context, duckdb, project, SEARCH_ASSET, gate_keys, override)
+        if unpassed is None:
             return
-        if unpassed:
-            context.log.warning(f"indexing despite unpassed checks; override: {override!r}")
         products = duckdb.read_table(TRAINING_SET)
         started = time.perf_counter()
         index = build_index(products, model_store.embedding_backend, config.components)
