@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import tempfile
 import time
 from datetime import date
@@ -30,6 +29,7 @@ from typing import Any
 import click
 import numpy as np
 import pandas as pd
+from process_memory import peak_rss_mib
 
 from dq_pipelines.cli.sample_data import generate_delivery
 from dq_pipelines.cli.sample_faults import Faults
@@ -59,10 +59,6 @@ TIMING_RULE = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 
 def _log(message: str) -> None:
     click.echo(message, err=True)
-
-
-def _peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def sample_catalog(n: int, workdir: Path) -> pd.DataFrame:
@@ -154,7 +150,7 @@ def timing_rows(sizes: list[int], folds: int, workdir: Path) -> list[dict]:
         rows.append({
             "items": n, "generate_s": gen_s, "cv_s": cv_s, "cl_s": cl_s, "total_s": cv_s + cl_s,
             "flagged": result.n_flagged, "precision": precision, "recall": recall,
-            "peak_rss_mib": _peak_rss_mib(),
+            "peak_rss_mib": peak_rss_mib(),
         })  # fmt: skip
         _log(f"[{n:,} items] audit {cv_s + cl_s:.1f} s")
     return rows

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from process_memory import peak_rss_mib, status_kib
 
 STAGES = (
     "generate",
@@ -36,17 +36,6 @@ STAGES = (
     "other",
 )
 JOB = "full_pipeline_job"
-
-
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _peak_rss_mib() -> float:
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _status_kib("VmHWM")) / 1024
 
 
 def _step_stages(defs) -> dict[str, str]:
@@ -117,12 +106,12 @@ def child_main(products: int, root: Path) -> None:
     from dq_pipelines.cli.sample_data import generate_delivery
 
     timings: dict[str, float] = {"imports": time.perf_counter() - started}
-    baseline = _status_kib("VmRSS") / 1024
+    baseline = status_kib("VmRSS") / 1024
 
     t = time.perf_counter()
     report = generate_delivery(root / "landing", CLEAN_DAY, n_products=products)
     timings["generate"] = time.perf_counter() - t
-    peak_after_generate = _peak_rss_mib()
+    peak_after_generate = peak_rss_mib()
 
     t = time.perf_counter()
     from dq_pipelines.definitions import defs as load_defs
@@ -150,7 +139,7 @@ def child_main(products: int, root: Path) -> None:
         ),
         "baseline_rss_mib": baseline,
         "peak_rss_after_generate_mib": peak_after_generate,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
     sys.stdout.write("\n" + json.dumps(result_json) + "\n")
 

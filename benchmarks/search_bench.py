@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ import click
 import duckdb
 import numpy as np
 import pandas as pd
+from process_memory import peak_rss_mib
 
 from dq_pipelines.cli.sample_products import sample_products, sample_queries
 from dq_pipelines.cli.sample_rows import FEEDBACK_SQL, feedback_chunks
@@ -52,17 +52,6 @@ ASSET = "product_search_index"
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _peak_rss_mib() -> float:
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _status_kib("VmHWM")) / 1024
 
 
 def evaluate(index: SearchIndex, k: int = 10) -> dict[str, float]:
@@ -119,7 +108,7 @@ def measure(
     figures["generate_s"] = time.perf_counter() - started
     feedback = sample_feedback(catalogue, searches)
     labelled = catalogue[["product_id"]].assign(label=catalogue["category"])
-    figures["rss_after_generate_mib"] = _peak_rss_mib()
+    figures["rss_after_generate_mib"] = peak_rss_mib()
     _log(f"[{products:,}] generated in {figures['generate_s']:.1f} s; fitting + indexing ...")
     embedder = make_embedder("tfidf", components=components)
     texts = product_texts(catalogue).tolist()
@@ -144,14 +133,14 @@ def measure(
     figures["save_s"] = time.perf_counter() - started
     figures["artifact_mib"] = path.stat().st_size / 2**20
     figures["vectors_mib"] = index.vectors.nbytes / 2**20
-    figures["peak_rss_build_mib"] = _peak_rss_mib()
+    figures["peak_rss_build_mib"] = peak_rss_mib()
     del index
     started = time.perf_counter()
     loaded = store.load_search_index(ASSET, f"bench-{products}")
     figures["load_s"] = time.perf_counter() - started
     _log(f"[{products:,}] evaluated, saved, loaded; {queries} single queries ...")
     figures |= latency(loaded, queries, k)
-    figures["peak_rss_mib"] = _peak_rss_mib()
+    figures["peak_rss_mib"] = peak_rss_mib()
     figures["dimensions"] = int(loaded.vectors.shape[1])
     return figures
 

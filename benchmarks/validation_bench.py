@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from process_memory import peak_rss_mib, status_kib
 
 TABLE = "orders"
 TARGET_ROWS = 10_000_000  # the size the issue states its targets for
@@ -205,18 +205,6 @@ METHODS: tuple[Method, ...] = (
 BY_KEY = {m.key: m for m in METHODS}
 
 
-def _status_kib(field_name: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field_name + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _peak_rss_mib() -> float:
-    # Linux reports ru_maxrss in KiB; VmHWM is the same high-water mark, kept as a cross-check.
-    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, _status_kib("VmHWM")) / 1024
-
-
 # What each statement GX sends is for, by its shape (first match wins).
 SQL_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("compound unique: unexpected count (window over all columns)",
@@ -375,13 +363,13 @@ def child_main(method: str, db: str) -> None:
     started = time.perf_counter()
     _import_for(method)
     imported = time.perf_counter()
-    baseline = _status_kib("VmRSS") / 1024
+    baseline = status_kib("VmRSS") / 1024
     result = RUNNERS[method](db, BY_KEY[method].checks)
     result |= {
         "method": method,
         "import_s": imported - started,
         "baseline_rss_mib": baseline,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
     sys.stdout.write("\n" + json.dumps(result) + "\n")
 
