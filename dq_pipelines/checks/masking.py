@@ -114,10 +114,13 @@ def _column_sources(
     known = {table: {c.lower(): c for c in cols} for table, cols in schemas}
     found = []
     try:
+        # Every output column in one pass: the query is qualified once, not once per column.
+        nodes = lineage(None, sql, schema=schema, dialect="duckdb")
+        assert isinstance(nodes, dict)
+        by_name = {name.lower(): node for name, node in nodes.items()}
         for column in columns:
-            node = lineage(exp.to_identifier(column), sql, schema=schema, dialect="duckdb")
             read: set[tuple[str, str | None]] = set()
-            for leaf in node.walk():
+            for leaf in by_name[column.lower()].walk():
                 if leaf.downstream or not isinstance(leaf.expression, exp.Table):
                     continue
                 table = leaf.expression.name
