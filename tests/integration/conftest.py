@@ -21,11 +21,45 @@ def project_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def defs(project_env: Path) -> dg.Definitions:
-    from dq_pipelines.definitions import defs as load_defs
+def _project_files() -> tuple[tuple[str, int, int], ...]:
+    """What the definitions are built from: every project file's path, size and mtime."""
+    from dq_pipelines import layout
 
-    return load_defs()
+    roots = (layout.CONTRACTS_DIR, layout.SUITES_DIR, layout.ML_CHECKS_DIR, layout.SQL_DIR)
+    files = [f for root in roots for f in sorted(Path(root).rglob("*")) if f.is_file()]
+    files += [Path(layout.GOLDEN_CASES), Path(layout.PROMOTION_RULES)]
+    return tuple((str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files if f.exists())
+
+
+@pytest.fixture(scope="session")
+def built_definitions() -> dict[tuple, dg.Definitions]:
+    """Definitions built per set of project files, for the whole session: building them parses
+    every file and creates ~100 assets and checks (2-3 s), and only the resources, which read
+    the DQ_* settings, differ between tests."""
+    return {}
+
+
+@pytest.fixture
+def defs(project_env: Path, built_definitions: dict[tuple, dg.Definitions]) -> dg.Definitions:
+    """The code location's definitions, with resources bound to this test's DQ_* settings."""
+    from dq_pipelines.definitions import defs as load_defs
+    from dq_pipelines.defs.resources import build_resources
+
+    key = _project_files()
+    if key not in built_definitions:
+        built_definitions[key] = load_defs()
+    built = built_definitions[key]
+    return dg.Definitions(
+        assets=built.assets,
+        asset_checks=built.asset_checks,
+        schedules=built.schedules,
+        sensors=built.sensors,
+        jobs=built.jobs,
+        resources=build_resources(),
+        executor=built.executor,
+        loggers=built.loggers,
+        metadata=built.metadata,
+    )
 
 
 @pytest.fixture
