@@ -1,8 +1,9 @@
 -- Search feedback as training signal: one row per (query, product) that users clicked or gave
 -- a thumbs up, never one that got a thumbs down. As a relevance judgement its gain is 2 for a
--- thumbs up, else 1 (the judgements the search index is scored on, ml/search_evaluation.py);
--- as a weak label, the query text gets the product's majority label from training_set. The
--- table's row count is the volume of both.
+-- thumbs up, else 1 (what product_search_evaluation scores each index version on); as a weak
+-- label, the pair carries the product's majority label from training_set, and a query's most
+-- frequent one is the category category_model learns the query text as
+-- (ml/feedback_judgements.py). The table's row count is the volume of both.
 with feedback as (
     select * from stg_feedback
 ),

@@ -25,6 +25,11 @@ MODEL_ASSET = "category_model"
 SEARCH_ASSET = "product_search_index"
 MODELS = (MODEL_ASSET, SEARCH_ASSET)  # what golden cases judge and promotion puts in service
 EVALUATION_ASSET = "category_model_evaluation"
+SEARCH_EVALUATION_ASSET = "product_search_evaluation"
+# The SQL model of the judged (query, product) pairs from search feedback: relevance judgements
+# for the search evaluation and weak labels for the classifier. Optional: a project without it
+# trains on its labels alone and judges its search index by its golden cases alone.
+JUDGEMENTS = "feedback_judgements"
 
 
 @dataclass(frozen=True)
@@ -47,10 +52,17 @@ class Project:
     def deps(self) -> dict[str, tuple[str, ...]]:
         graph: dict[str, tuple[str, ...]] = {c.raw_table: () for c in self.contracts.values()}
         graph |= {m.name: m.deps for m in self.models.values()}
-        graph[MODEL_ASSET] = (TRAINING_SET,)
+        graph[MODEL_ASSET] = self.training_inputs
         graph[SEARCH_ASSET] = (TRAINING_SET,)
         graph[EVALUATION_ASSET] = (MODEL_ASSET, TRAINING_SET)
+        graph[SEARCH_EVALUATION_ASSET] = (SEARCH_ASSET, *self.training_inputs)
         return graph
+
+    @property
+    def training_inputs(self) -> tuple[str, ...]:
+        """What the classifier learns from: the training set, and the feedback's weak labels
+        when the project publishes them (so their blocking checks gate the training too)."""
+        return (TRAINING_SET, JUDGEMENTS) if JUDGEMENTS in self.models else (TRAINING_SET,)
 
     def ancestors(self, asset: str) -> set[str]:
         graph, found, todo = self.deps, set(), list(self.deps[asset])

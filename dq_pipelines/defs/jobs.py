@@ -7,7 +7,12 @@ that run it say so; tests/integration/test_ui_words.py fails if a group has no d
 
 import dagster as dg
 
-from dq_pipelines.declared.project import EVALUATION_ASSET, MODEL_ASSET, SEARCH_ASSET
+from dq_pipelines.declared.project import (
+    EVALUATION_ASSET,
+    MODEL_ASSET,
+    SEARCH_ASSET,
+    SEARCH_EVALUATION_ASSET,
+)
 
 GROUPS = {
     "ingest": "ingest (raw_<source>: each delivery staged, audited against its contract and "
@@ -16,7 +21,8 @@ GROUPS = {
     "checks, and published or held)",
     "train": "train (the models, trained only on data whose blocking checks passed, and judged "
     "by their golden cases)",
-    "evaluate": "evaluate (the model's metrics on held-out data; promotion of a challenger)",
+    "evaluate": "evaluate (the classifier's metrics on held-out data, the search index's on "
+    "search feedback; promotion of a challenger)",
     "report": "report (the scorecard page, rebuilt after each ingest run)",
 }
 
@@ -31,8 +37,11 @@ ingest_job = dg.define_asset_job(
 
 train_job = dg.define_asset_job(
     "train_job",
-    selection=dg.AssetSelection.assets(MODEL_ASSET, EVALUATION_ASSET, SEARCH_ASSET),
-    description="Trains and evaluates the model and builds the search index; blocked while an "
+    selection=dg.AssetSelection.assets(
+        MODEL_ASSET, EVALUATION_ASSET, SEARCH_ASSET, SEARCH_EVALUATION_ASSET
+    ),
+    description="Trains and evaluates the model, builds and evaluates the search index; "
+    "blocked while an "
     f"upstream blocking check has not passed. Groups: {GROUPS['train']}; {GROUPS['evaluate']}.",
 )
 

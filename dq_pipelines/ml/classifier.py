@@ -27,10 +27,13 @@ def holdout_mask(ids: pd.Series, fraction: float) -> np.ndarray:
 
 
 def train_classifier(df: pd.DataFrame, max_features: int, alpha: float) -> Pipeline:
+    """Fitted on `df`'s title, description and label; an optional `weight` column weighs each
+    row (a weakly labelled query less than a labelled product), else each weighs 1."""
     model = Pipeline(
         [
             ("tfidf", TfidfVectorizer(ngram_range=(1, 2), max_features=max_features, min_df=2)),
             ("clf", SGDClassifier(loss="log_loss", alpha=alpha, random_state=0, max_iter=30)),
         ]
     )
-    return model.fit(text_features(df), df["label"])
+    weights = df["weight"].fillna(1.0).to_numpy() if "weight" in df.columns else None
+    return model.fit(text_features(df), df["label"], clf__sample_weight=weights)

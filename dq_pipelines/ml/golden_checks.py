@@ -62,7 +62,11 @@ def golden_summary(results: Sequence[GoldenResult]) -> list[dict[str, object]]:
 
 
 def model_asset(
-    name: str, upstream: str, kinds: set[str], description: str, cases: Sequence[GoldenCase]
+    name: str,
+    upstream: Sequence[str],
+    kinds: set[str],
+    description: str,
+    cases: Sequence[GoldenCase],
 ):
     """The decorator a model asset is built with: its golden cases as its checks, and every
     output optional, so a blocked training yields nothing and its checks read "Skipped"
@@ -72,7 +76,7 @@ def model_asset(
         specs=[
             dg.AssetSpec(
                 name,
-                deps=[upstream],
+                deps=list(upstream),
                 group_name="train",
                 kinds=kinds,
                 description=description,

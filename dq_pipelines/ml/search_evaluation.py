@@ -1,54 +1,52 @@
 """A search index version judged on relevance judgements from two sources, per version.
 
-- `clicks`: the click feedback (`stg_feedback`) as graded judgements (stats/ranking.py
-  `judgements_from_feedback`: clicked gain 1, thumbs up gain 2, a thumbs-down pair excluded).
-- `labels`: each feedback query's intended category -> every product labelled with it. A
-  query's intended category is the majority label of the products users clicked or thumbed up
-  for it (ties: the first category by name); a query none of whose picked products is labelled
-  has no intended category and is not judged (counted as `unjudged`). So the queries are the
-  ones people type, and the relevant set is the whole category, not only what was shown: a
-  challenger that finds relevant products the champion never showed is not penalised for it,
-  as it would be on clicks alone.
+Both rest on the judged pairs the `feedback_judgements` SQL model publishes from the search
+feedback (dbt_like_sql/marts/feedback_judgements.sql holds the rule: a clicked pair has gain 1,
+a thumbed-up one gain 2, a pair with a thumbs down none), so the evaluation, the classifier's
+weak labels and the table a person queries are the same pairs:
 
-Both sources rest on feedback: before any feedback exists there is nothing to judge, which is
-reported (`SourceEvaluation.note`), not an error. The clicked/thumbed pairs are also the weak
-labels (query text -> the picked product's category); their volume is reported here. They are
-not fed to the classifier's training: feedback is not upstream of category_model, so its checks
-do not gate that training, and a weak label would enter unchecked.
+- `clicks`: those pairs as graded judgements.
+- `labels`: each judged query's intended category (ml/feedback_judgements.py: the majority
+  label of the products users picked for it) -> every product labelled with it. A query none
+  of whose picked products is labelled has no intended category and is not judged (counted
+  as `unjudged`).
+  So the queries are the ones people type, and the relevant set is the whole category, not
+  only what was shown: a challenger that finds relevant products the champion never showed is
+  not penalised for it, as it would be on clicks alone.
+
+Before any feedback exists there is nothing to judge, which is reported
+(`SourceEvaluation.note`), not an error. The champion and the challenger are judged on the same
+pairs (defs/evaluate/search.py), so a comparison never mixes two days' feedback.
 
 Metric keys are `<metric>/<source>` (e.g. `ndcg_at_10/labels`): the metric and label columns
 of dq_model_metrics, and the keys of `product_search_index` in defs/evaluate/promotion.yaml.
 """
 
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import dagster as dg
-import duckdb
 import numpy as np
 import pandas as pd
 
+from dq_pipelines.ml.feedback_judgements import intended_categories
 from dq_pipelines.ml.promotion import PromotionDecision, decide_promotion
 from dq_pipelines.ml.search_index import SearchIndex
 from dq_pipelines.stats.ranking import (
-    FeedbackJudgements,
+    CLICK_GAIN,
+    THUMBS_UP_GAIN,
     RankingMetrics,
-    judgements_from_feedback,
     judgements_from_labels,
+    judgements_from_pairs,
     ranking_metrics,
 )
-from dq_pipelines.storage import model_registry
-from dq_pipelines.storage.warehouse import table_exists
 
 K = 10
 SOURCES = ("labels", "clicks")
 METRICS = ("recall_at_10", "mrr", "ndcg_at_10")
-FEEDBACK_TABLE = "stg_feedback"
 QUERY_BATCH = 64  # queries scored at once: 64 x SCAN_ROWS float32 scores = 32 MB
-FEEDBACK_COLUMNS = ["query", "product_id", "clicked", "thumbs"]
 
 
 def metric_key(metric: str, source: str) -> str:
@@ -95,36 +93,12 @@ class SearchEvaluation:
         return rows + [(name, "clicks", float(n)) for name, n in self.volume.items()]
 
 
-def read_feedback(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The distinct (query, product, clicked, thumbs) of feedback that judges something (a
-    click or a thumb), not every impression; empty when no feedback has been published."""
-    if not table_exists(conn, FEEDBACK_TABLE):
-        return pd.DataFrame(columns=FEEDBACK_COLUMNS)
-    return conn.execute(
-        "select distinct query, product_id, coalesce(clicked, 0) as clicked, thumbs "
-        f"from {FEEDBACK_TABLE} where (coalesce(clicked, 0) > 0 or thumbs is not null) "
-        "and nullif(trim(query), '') is not null and product_id is not null"
-    ).df()
-
-
 def product_labels(products: pd.DataFrame) -> dict[str, str]:
     """Product id -> its (majority) label, for the labelled products only."""
     if "label" not in products.columns:
         raise ValueError("products lack a label column: label judgements need one")
     known = products[products["label"].notna()]
     return dict(zip(known["product_id"].astype(str), known["label"].astype(str), strict=True))
-
-
-def intended_categories(
-    judgements: Mapping[str, Mapping[str, float]], labels: Mapping[str, str]
-) -> dict[str, str]:
-    """Each query's majority label among the products picked for it (ties: first by name)."""
-    found = {}
-    for query, picked in judgements.items():
-        votes = Counter(labels[p] for p in picked if p in labels)
-        if votes:
-            found[query] = min(votes, key=lambda c: (-votes[c], c))
-    return found
 
 
 def rankings(index: SearchIndex, queries: Sequence[str], k: int = K) -> dict[str, list[str]]:
@@ -138,16 +112,16 @@ def rankings(index: SearchIndex, queries: Sequence[str], k: int = K) -> dict[str
     return ranked
 
 
-def _volume(
-    feedback: FeedbackJudgements, weak: Mapping[str, Mapping[str, float]]
-) -> dict[str, int]:
+def _volume(judged: pd.DataFrame) -> dict[str, int]:
+    """How many judged queries and pairs there are, by gain, and how many carry a weak label."""
+    gain = judged["gain"].astype(float)
+    weak = judged["weak_label"].notna()
     return {
-        "feedback_queries": feedback.queries,
-        "feedback_pairs": feedback.pairs,
-        "clicked_pairs": feedback.clicked_pairs,
-        "thumbs_up_pairs": feedback.thumbs_up_pairs,
-        "thumbs_down_pairs_excluded": feedback.thumbs_down_pairs_excluded,
-        "weak_label_pairs": sum(len(p) for p in weak.values()),
+        "feedback_queries": int(judged.loc[gain > 0, "query"].nunique()),
+        "feedback_pairs": int((gain > 0).sum()),
+        "clicked_pairs": int((gain == CLICK_GAIN).sum()),
+        "thumbs_up_pairs": int((gain == THUMBS_UP_GAIN).sum()),
+        "weak_label_pairs": int((weak & (gain > 0)).sum()),
     }
 
 
@@ -158,29 +132,27 @@ def _judge(source: str, judgements: Mapping, ranked: Mapping, why_empty: str) ->
 
 
 def evaluate_search(
-    index: SearchIndex, products: pd.DataFrame, feedback: pd.DataFrame
+    index: SearchIndex, products: pd.DataFrame, judged: pd.DataFrame
 ) -> SearchEvaluation:
     """recall@10, MRR and nDCG@10 of `index` on label- and click-derived judgements.
 
-    `products`: product_id and label (null: unlabelled); `feedback`: query, product_id, clicked
-    and thumbs (impressions or their distinct picks: `read_feedback`).
+    `products`: product_id and label (null: unlabelled), whose labels say which products each
+    category holds; `judged`: the judged pairs, query, product_id, gain and weak_label
+    (ml/feedback_judgements.py `read_judgements`).
     """
-    if "query" in feedback.columns:  # a blank search judges nothing (and cannot be ranked)
-        feedback = feedback[feedback["query"].fillna("").astype(str).str.strip() != ""]
-    clicks = judgements_from_feedback(feedback)
+    judged = judged[judged["query"].fillna("").astype(str).str.strip() != ""]  # judges nothing
+    clicks = judgements_from_pairs(judged)
     labels = product_labels(products)
-    # Weak labels: the picked pairs whose product has a label (query text -> that category).
-    weak = {q: {p: g for p, g in ps.items() if p in labels} for q, ps in clicks.judgements.items()}
-    by_label = judgements_from_labels(intended_categories(clicks.judgements, labels), labels)
-    ranked = rankings(index, sorted(clicks.judgements))
+    by_label = judgements_from_labels(intended_categories(judged), labels)
+    ranked = rankings(index, sorted(clicks))
     no_feedback = "no click feedback yet: nothing to judge"
     unlabelled = "no picked product is labelled: no query has an intended category"
     return SearchEvaluation(
         sources=(
-            _judge("labels", by_label, ranked, unlabelled if clicks.pairs else no_feedback),
-            _judge("clicks", clicks.judgements, ranked, no_feedback),
+            _judge("labels", by_label, ranked, unlabelled if clicks else no_feedback),
+            _judge("clicks", clicks, ranked, no_feedback),
         ),
-        volume=_volume(clicks, weak),
+        volume=_volume(judged),
     )
 
 
@@ -195,34 +167,13 @@ def metric_records(
     ]  # fmt: skip
 
 
-def champion_metrics(
-    conn: duckdb.DuckDBPyConnection, model_asset: str
-) -> tuple[str | None, dict[str, float] | None]:
-    """The champion's version and its recorded search metrics (None, None before one)."""
-    current = model_registry.champion(conn, model_asset)
-    if current is None:
-        return None, None
-    version = str(current["model_version"])
-    return version, recorded_metrics(conn, version)
-
-
-def evaluate_in(
-    conn: duckdb.DuckDBPyConnection, index: SearchIndex, products: pd.DataFrame
+def evaluate_timed(
+    index: SearchIndex, products: pd.DataFrame, judged: pd.DataFrame
 ) -> SearchEvaluation:
-    """`evaluate_search` on the warehouse's published feedback, timed."""
+    """`evaluate_search`, with how long it took."""
     started = time.perf_counter()
-    evaluation = evaluate_search(index, products, read_feedback(conn))
+    evaluation = evaluate_search(index, products, judged)
     return replace(evaluation, seconds=time.perf_counter() - started)
-
-
-def recorded_metrics(conn: duckdb.DuckDBPyConnection, version: str) -> dict[str, float]:
-    """A version's `<metric>/<source>` values as recorded in dq_model_metrics (latest wins)."""
-    found = conn.execute(
-        "select metric, label, value from dq_model_metrics where model_version = ? "
-        "and label is not null order by evaluated_at",
-        [version],
-    ).fetchall()
-    return {metric_key(m, s): float(v) for m, s, v in found if s in SOURCES}
 
 
 def decide(

@@ -135,6 +135,21 @@ class FeedbackJudgements:
     thumbs_down_pairs_excluded: int
 
 
+def judgements_from_pairs(pairs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """query -> {product: gain} from judged pairs (query, product_id, gain), as the
+    `feedback_judgements` SQL model publishes them; a pair of gain 0 or less judges nothing."""
+    missing = {"query", "product_id", "gain"} - set(pairs.columns)
+    if missing:
+        raise ValueError(f"judged pairs lack column(s) {sorted(missing)}")
+    kept = pairs[pairs["gain"].fillna(0).astype(float) > 0]
+    judgements: dict[str, dict[str, float]] = {}
+    for query, product, gain in zip(
+        kept["query"].astype(str), kept["product_id"].astype(str), kept["gain"], strict=True
+    ):
+        judgements.setdefault(query, {})[product] = float(gain)
+    return judgements
+
+
 def judgements_from_feedback(feedback: pd.DataFrame) -> FeedbackJudgements:
     """(query, product) pairs users clicked (gain 1) or gave a thumbs up (gain 2).
 

@@ -35,6 +35,16 @@ def champion(conn: duckdb.DuckDBPyConnection, model_asset: str) -> dict[str, Any
     )  # fmt: skip
 
 
+def newest(conn: duckdb.DuckDBPyConnection, model_asset: str) -> dict[str, Any] | None:
+    """The registry row of the version trained last (None before a first training)."""
+    return _one(conn, "model_asset = ? order by trained_at desc limit 1", [model_asset])
+
+
+def is_decided(row: dict[str, Any]) -> bool:
+    """Has an evaluation (or a rollback) already said what becomes of this version?"""
+    return row["status_reason"] is not None
+
+
 def version(conn: duckdb.DuckDBPyConnection, model_version: str) -> dict[str, Any] | None:
     return _one(conn, "model_version = ?", [model_version])
 

@@ -73,11 +73,12 @@ def _table(
 
 MODEL_REGISTRY = _table(
     "dq_model_registry",
-    "Every trained model version, with the loads it learned from, its golden-case results and "
+    "Every trained model version, with the loads it learned from (training_rows: labelled rows; "
+    "weak_label_rows: queries weakly labelled from search feedback), its golden-case results and "
     "its status: challenger (trained, not promoted; status_reason says why), champion (the one "
     "in service, one per model_asset) or retired (a former champion; promoted_at kept).",
     "model_version varchar, model_asset varchar, trained_at timestamp, artifact_path varchar, "
-    "training_rows bigint, holdout_rows bigint, holdout_fraction double, "
+    "training_rows bigint, weak_label_rows bigint, holdout_rows bigint, holdout_fraction double, "
     "training_load_ids varchar[], run_id varchar, gate_override_reason varchar, "
     "training_data_path varchar, status varchar default 'challenger', status_reason varchar, "
     "status_at timestamp, promoted_at timestamp, golden_results json",

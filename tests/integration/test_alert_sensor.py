@@ -67,8 +67,8 @@ def test_one_post_per_failed_check_and_none_on_the_next_tick(
     assert "(ERROR, blocking)" in epoch
     assert "unexpected_count: 800" in epoch and "unexpected_percent: 100" in epoch
     blocked = (
-        "category_model, category_model_evaluation, feedback_judgements, product_search_index, "
-        "stg_catalog"
+        "category_model, category_model_evaluation, feedback_judgements, "
+        "product_search_evaluation, product_search_index, stg_catalog"
     )
     assert f"Blocked: {blocked}, training_set" in epoch
     assert f"http://dagster.test/runs/{result.run_id}" in epoch

@@ -81,14 +81,14 @@ def _outcome(selected: set[str]):
 
 
 def test_a_replay_of_a_source_feeding_no_model_does_not_say_training_blocked():
-    """Replay of feedback (it feeds no training) said `training: BLOCKED`."""
+    """Replay of a source that feeds no training said `training: BLOCKED`."""
     from dq_pipelines.cli.summary import training_line
     from dq_pipelines.declared.project import load_project
 
     project = load_project()
-    feedback = {"raw_feedback"} | project.descendants("raw_feedback")
-    line = training_line(_outcome(feedback), warehouse=None)
-    assert line == "training: not affected (raw_feedback feeds no model)"
+    requests = {"raw_inference_requests"} | project.descendants("raw_inference_requests")
+    line = training_line(_outcome(requests), warehouse=None)
+    assert line == "training: not affected (raw_inference_requests feeds no model)"
     ingest = training_line(_outcome({"raw_catalog", "stg_catalog"}), warehouse=None)
     assert ingest.startswith("training: not part of this run")
 

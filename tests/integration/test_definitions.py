@@ -21,14 +21,20 @@ def test_assets_and_lineage_come_from_contracts_and_sql(defs):
         "category_model_evaluation",
         "dq_scorecard",
         "product_search_index",
+        "product_search_evaluation",
     }
     parents = {k: {p.to_user_string() for p in graph.get(dg.AssetKey(k)).parent_keys} for k in keys}
     assert parents["training_set"] == {"stg_catalog", "stg_labels"}
     assert parents["feedback_judgements"] == {"stg_feedback", "training_set"}
     assert parents["stg_catalog"] == {"raw_catalog"}
-    assert parents["category_model"] == {"training_set"}
+    assert parents["category_model"] == {"training_set", "feedback_judgements"}  # weak labels
     assert parents["product_search_index"] == {"training_set"}
     assert parents["category_model_evaluation"] == {"category_model", "training_set"}
+    assert parents["product_search_evaluation"] == {
+        "product_search_index",
+        "feedback_judgements",
+        "training_set",
+    }
 
 
 def test_one_check_per_expectation_with_severity_based_blocking(defs):
@@ -44,7 +50,6 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
     # step stops its downstream itself, and the spec's metadata says which checks do.
     assert not any(s.blocking for s in specs.values())
     blocks = {name: s.metadata.get("blocks_training", False) for name, s in specs.items()}
-    assert not blocks["raw_feedback.key__new"]  # the append key; feeds no training
     # ERROR on an asset that feeds training: blocking.
     assert blocks["stg_catalog.price__between"]
     assert blocks["raw_catalog.product_id__not_null"]  # from the contract now
@@ -52,11 +57,14 @@ def test_one_check_per_expectation_with_severity_based_blocking(defs):
     assert blocks["stg_catalog.updated_at__not_null"]
     assert blocks["raw_catalog.delivery_is_current"]
     assert blocks["raw_labels.delivery_accepted"]
-    assert not blocks["raw_feedback.delivery_accepted"]  # feedback does not feed training
+    # Feedback feeds the classifier's weak labels (feedback_judgements): its ERROR checks block.
+    assert blocks["raw_feedback.delivery_accepted"]
+    assert blocks["raw_feedback.key__new"]  # the append key
+    assert blocks["stg_feedback.rank__between"]
     # WARN, or ERROR on an asset that does not feed training: not blocking.
     assert not blocks["stg_catalog.currency__in_set"]
     assert not blocks["raw_catalog.updated_at__format"]
-    assert not blocks["stg_feedback.rank__between"]
+    assert not blocks["stg_feedback.ctr__drop"]  # WARN
     assert not blocks["raw_labels.delivery_is_current"]
     # ML checks follow the same rule; the label audit can block (it has an error_above_rate).
     assert blocks["training_set.labels__suspicious"]

@@ -27,7 +27,9 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     assert failed == set()
     # 26 implied by the contracts (not-null, keys, type), 9 ML checks, 15 golden cases
     assert len(checks) == 94
-    assert {"category_model", "category_model_evaluation"} <= materialized(result)
+    assert {"category_model", "category_model_evaluation", "product_search_evaluation"} <= (
+        materialized(result)
+    )
 
     registry = warehouse.query("select * from dq_model_registry order by model_asset")
     assert list(registry["model_asset"]) == ["category_model", "product_search_index"]
@@ -36,11 +38,7 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     accuracy = metrics.query("metric == 'accuracy'")["value"].item()
     assert accuracy > 0.8
     assert set(metrics.query("metric == 'recall'")["label"]) >= {"chairs", "lamps", "sofas"}
-    model_meta = next(
-        e
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == "category_model_evaluation"
-    ).materialization.metadata
+    model_meta = _metadata_of(result, "category_model_evaluation")
     assert model_meta["accuracy"].value == pytest.approx(accuracy)
     # Feedback as training signal: the judged pairs, the same as the search evaluation's, with
     # the product's majority label as the query's weak label.
@@ -53,11 +51,29 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     assert (pairs["gain"] == 2).sum() == judged.thumbs_up_pairs
     assert pairs["weak_label"].notna().all() and (pairs["weak_label"] == pairs["label"]).all()
     assert "feedback_judgements" in materialized(result)
+    # ... which the classifier learned from, one weakly labelled query each, and on which the
+    # search index was judged and promoted.
+    queries = warehouse.query("select count(distinct query) from feedback_judgements").iloc[0, 0]
+    model_row = registry.set_index("model_asset").loc["category_model"]
+    assert model_row["weak_label_rows"] == queries > 0
+    search_meta = _metadata_of(result, "product_search_evaluation")
+    assert search_meta["feedback_pairs"].value == len(pairs)
+    assert search_meta["judged_queries_clicks"].value == queries
+    assert search_meta["ndcg_at_10_labels"].value > 0.8 and search_meta["in_service"].value
+    assert registry.set_index("model_asset").loc["product_search_index", "status"] == "champion"
     # Each write-audit-publish step says where its time went: writing, then auditing.
     for event in result.get_asset_materialization_events():
         if event.asset_key.to_user_string() in ("raw_catalog", "stg_catalog", "training_set"):
             meta = event.materialization.metadata
             assert meta["write_seconds"].value > 0 and meta["audit_seconds"].value > 0
+
+
+def _metadata_of(result, asset: str) -> dict:
+    return next(
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == asset
+    )
 
 
 def _observed(result) -> dict[str, dict]:

@@ -61,16 +61,26 @@ def test_automation_trains_only_on_data_whose_blocking_checks_passed(defs, insta
     assert run_job(defs, instance).success
     cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor
 
-    # Flipped labels: training_set is built, but its blocking check fails.
+    # Flipped labels: training_set is built, but its blocking check fails, so it is held and
+    # nothing built from it alone is requested.
     deliver(project_env, FAULTY_DAY, Faults(flipped_labels=0.2))
     assert "training_set" not in materialized(run_job(defs, instance, "ingest_job"))  # held
     blocked = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=cursor)
-    assert blocked.get_num_requested(MODEL) == 0
+    assert blocked.get_num_requested(dg.AssetKey("product_search_index")) == 0
+    # That day's feedback passed its checks: the weak labels it gives are rebuilt, and the
+    # classifier that learns from them is requested; its gate refuses to train, naming the check.
+    assert blocked.get_num_requested(dg.AssetKey("feedback_judgements")) == 1
+    assert blocked.get_num_requested(MODEL) == 1
+    reason = _blocked(run_job(defs, instance, "train_job"))
+    assert "training_set:labels__suspicious (FAILED)" in reason
+    # The daemon's next tick: nothing new (a request counts as handled on the tick after it).
+    idle = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=blocked.cursor)
+    assert idle.total_requested == 0
 
     # A corrected delivery passes its checks, and training is requested.
     deliver(project_env, FAULTY_DAY)
     assert run_job(defs, instance, "ingest_job").success
-    passed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=blocked.cursor)
+    passed = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=idle.cursor)
     assert passed.get_num_requested(MODEL) == 1
 
 

@@ -170,7 +170,9 @@ def test_the_projects_feedback_checks_load_at_warn_and_block_nothing():
     declared = {(c.asset, c.name): c.severity for c in project.checks}
     assert declared[("stg_feedback", "ctr__drop")] == "WARN"
     assert declared[("stg_feedback", "feedback__profile")] == "WARN"
-    assert not project.is_blocking("stg_feedback", "ERROR")  # feeds no model
+    assert not project.is_blocking("stg_feedback", "WARN")
+    # An ERROR check would block: the feedback gives the classifier its weak labels.
+    assert project.is_blocking("stg_feedback", "ERROR")
 
 
 def _sample_day(tmp_path: Path, offset: int, seed: int, faults: Faults) -> pd.DataFrame:

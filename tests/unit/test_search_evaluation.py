@@ -1,5 +1,6 @@
 """Search evaluation: label and click judgements on a hand-made index, the dq_model_metrics rows,
-no feedback yet, and promotion against the champion's recorded metrics."""
+no feedback yet, promotion against the champion's metrics, and the judged pairs the
+feedback_judgements SQL model publishes from impressions (the rule the evaluation rests on)."""
 
 from collections.abc import Sequence
 
@@ -8,21 +9,25 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dq_pipelines import layout
 from dq_pipelines.declared.promotion import promotion_rules
+from dq_pipelines.ml.feedback_judgements import (
+    JUDGED_COLUMNS,
+    intended_categories,
+    read_judgements,
+    weak_label_examples,
+)
 from dq_pipelines.ml.search_evaluation import (
     METRICS,
     SOURCES,
     decide,
     evaluate_search,
     evaluation_metadata,
-    intended_categories,
     metric_key,
     metrics_table,
-    read_feedback,
-    recorded_metrics,
 )
 from dq_pipelines.ml.search_index import SearchIndex
-from dq_pipelines.storage.ops_tables import MODEL_METRICS, ensure_ops_tables, insert
+from dq_pipelines.stats.ranking import judgements_from_feedback
 
 WORDS = ("chair", "lamp", "sofa")
 
@@ -67,10 +72,15 @@ FEEDBACK = pd.DataFrame(
     ],
     columns=["query", "product_id", "clicked", "thumbs"],
 )
+# What feedback_judgements.sql publishes from FEEDBACK (test_the_sql_model_publishes_...).
+JUDGED = pd.DataFrame(
+    [("chair", "P2", 1, "chairs"), ("lamp", "P3", 2, "lamps"), ("sofa", "P4", 1, None)],
+    columns=JUDGED_COLUMNS,
+)
 
 
 def test_label_and_click_judgements_on_a_known_ranking():
-    evaluation = evaluate_search(_index(), PRODUCTS, FEEDBACK)
+    evaluation = evaluate_search(_index(), PRODUCTS, JUDGED)
     labels, clicks = evaluation.sources
     # Labels: "chair" -> chairs = {P1, P2}, "lamp" -> lamps = {P3}: both ranked perfectly;
     # "sofa" has no labelled pick, so it is ranked but not judged.
@@ -87,13 +97,12 @@ def test_label_and_click_judgements_on_a_known_ranking():
         "feedback_pairs": 3,
         "clicked_pairs": 2,
         "thumbs_up_pairs": 1,
-        "thumbs_down_pairs_excluded": 1,
         "weak_label_pairs": 2,  # chair-P2 and lamp-P3; sofa-P4 has no category to teach
     }
 
 
 def test_the_metric_rows_name_metric_and_judgement_source():
-    rows = evaluate_search(_index(), PRODUCTS, FEEDBACK).rows()
+    rows = evaluate_search(_index(), PRODUCTS, JUDGED).rows()
     by_key = {(m, s): v for m, s, v in rows}
     assert {(m, s) for m in METRICS for s in SOURCES} <= set(by_key)
     assert by_key[("mrr", "clicks")] == pytest.approx(2.5 / 3)
@@ -103,7 +112,7 @@ def test_the_metric_rows_name_metric_and_judgement_source():
 
 
 def test_no_feedback_yet_is_reported_not_an_error_and_not_compared():
-    empty = pd.DataFrame(columns=["query", "product_id", "clicked", "thumbs"])
+    empty = pd.DataFrame(columns=JUDGED_COLUMNS)
     evaluation = evaluate_search(_index(), PRODUCTS, empty)
     assert all(s.metrics is None and "no click feedback yet" in s.note for s in evaluation.sources)
     assert evaluation.metrics() == {}
@@ -119,60 +128,73 @@ def test_no_feedback_yet_is_reported_not_an_error_and_not_compared():
     assert not decide(evaluation, None, ["chair-top10"], {"ndcg_at_10/labels": 0.02}).promote
 
 
-def test_bad_feedback_is_refused_and_a_blank_search_ignored():
-    with pytest.raises(ValueError, match=r"feedback lacks column\(s\) \['thumbs'\]"):
-        evaluate_search(_index(), PRODUCTS, FEEDBACK.drop(columns="thumbs"))
+def test_bad_judgements_are_refused_and_a_blank_search_ignored():
+    with pytest.raises(ValueError, match=r"judged pairs lack column\(s\) \['gain'\]"):
+        evaluate_search(_index(), PRODUCTS, JUDGED.drop(columns="gain"))
     with pytest.raises(ValueError, match="label judgements need one"):
-        evaluate_search(_index(), PRODUCTS.drop(columns="label"), FEEDBACK)
-    blank = pd.concat([FEEDBACK, pd.DataFrame([("  ", "P1", 1, None)], columns=FEEDBACK.columns)])
+        evaluate_search(_index(), PRODUCTS.drop(columns="label"), JUDGED)
+    blank = pd.concat([JUDGED, pd.DataFrame([("  ", "P1", 1, "chairs")], columns=JUDGED_COLUMNS)])
     assert evaluate_search(_index(), PRODUCTS, blank).volume["feedback_queries"] == 3
 
 
-def test_read_feedback_without_a_feedback_table_is_empty():
-    assert read_feedback(duckdb.connect()).empty
-
-
-def test_read_feedback_keeps_only_picks_once():
+def _published_judgements(feedback: pd.DataFrame) -> duckdb.DuckDBPyConnection:
+    """A warehouse where feedback_judgements.sql ran on `feedback` and PRODUCTS' labels."""
     conn = duckdb.connect()
-    conn.register("f", pd.concat([FEEDBACK, FEEDBACK]))
+    conn.register("f", feedback.assign(event_at=pd.Timestamp("2026-11-30")))
+    conn.register("p", PRODUCTS)
     conn.execute("create table stg_feedback as select * from f")
-    picked = read_feedback(conn)
-    assert len(picked) == 4  # the unclicked chair-P1 impression judges nothing; duplicates once
+    conn.execute("create table training_set as select * from p")
+    sql = (layout.SQL_DIR / "marts" / "feedback_judgements.sql").read_text()
+    conn.execute(f"create table feedback_judgements as {sql}")
+    return conn
+
+
+def test_the_sql_model_publishes_the_judged_pairs_the_feedback_check_counts():
+    # Each pick once however often it was shown; the unclicked chair-P1 impression and the
+    # thumbed-down chair-P3 pair judge nothing.
+    published = read_judgements(_published_judgements(pd.concat([FEEDBACK, FEEDBACK])))
+    published = published.sort_values(["query", "product_id"], ignore_index=True)
+    pd.testing.assert_frame_equal(published, JUDGED, check_dtype=False)
+    # The same pairs and gains as the feedback__profile check counts with its Python rule.
+    assert judgements_from_feedback(FEEDBACK).judgements == {
+        q: dict(zip(g.product_id, g.gain.astype(float), strict=True))
+        for q, g in published.groupby("query")
+    }
+
+
+def test_read_judgements_before_any_is_published_is_empty():
+    assert read_judgements(duckdb.connect()).empty
 
 
 def test_intended_category_is_the_majority_label_of_the_picks_ties_by_name():
-    labels = {"A": "sofas", "B": "beds", "C": "beds", "D": "sofas"}
-    assert intended_categories({"q": {"A": 1, "B": 1, "C": 1}}, labels) == {"q": "beds"}
-    assert intended_categories({"q": {"A": 2, "B": 1}}, labels) == {"q": "beds"}  # a tie
-    assert intended_categories({"q": {"X": 1}}, labels) == {}
+    def pairs(*labels: str | None) -> pd.DataFrame:
+        rows = [("q", f"P{i}", 1, label) for i, label in enumerate(labels)]
+        return pd.DataFrame(rows, columns=JUDGED_COLUMNS)
+
+    assert intended_categories(pairs("sofas", "beds", "beds")) == {"q": "beds"}
+    assert intended_categories(pairs("sofas", "beds")) == {"q": "beds"}  # a tie: by name
+    assert intended_categories(pairs(None)) == {}
+
+
+def test_weak_label_examples_are_the_queries_with_an_intended_category_weighed_as_declared():
+    examples = weak_label_examples(JUDGED, 0.5)
+    assert examples.to_dict("records") == [
+        {"title": "chair", "description": "", "label": "chairs", "weight": 0.5},
+        {"title": "lamp", "description": "", "label": "lamps", "weight": 0.5},
+    ]  # "sofa": its pick is unlabelled, so it teaches nothing
+    assert weak_label_examples(JUDGED.iloc[0:0], 0.5).empty
 
 
 def test_declared_search_tolerances_name_metrics_the_evaluation_records():
-    measured = evaluate_search(_index(), PRODUCTS, FEEDBACK).metrics()
+    measured = evaluate_search(_index(), PRODUCTS, JUDGED).metrics()
     tolerances = promotion_rules()["product_search_index"].tolerances
     assert tolerances and set(tolerances) <= set(measured)
 
 
-def _recorded(conn: duckdb.DuckDBPyConnection, version: str, values: dict[str, float]) -> None:
-    rows = [
-        {"model_version": version, "metric": k.split("/")[0], "label": k.split("/")[1],
-         "value": v, "evaluated_at": pd.Timestamp("2026-11-30"), "run_id": "r"}
-        for k, v in values.items()
-    ]  # fmt: skip
-    insert(conn, MODEL_METRICS, rows)
-
-
-def test_a_challenger_worse_than_the_recorded_champion_beyond_tolerance_is_kept_out():
-    conn = duckdb.connect()
-    ensure_ops_tables(conn)
-    evaluation = evaluate_search(_index(), PRODUCTS, FEEDBACK)
+def test_a_challenger_worse_than_the_champion_beyond_tolerance_is_kept_out():
+    evaluation = evaluate_search(_index(), PRODUCTS, JUDGED)
     ours = evaluation.metrics()
-    better = {**ours, "ndcg_at_10/clicks": ours["ndcg_at_10/clicks"] + 0.1}
-    _recorded(conn, "search-champion", better)
-    conn.execute("insert into dq_model_metrics (model_version, metric, value) values "
-                 "('search-champion', 'accuracy', 0.5)")  # fmt: skip
-    champion = recorded_metrics(conn, "search-champion")
-    assert champion == better  # overall rows (label null) are not search metrics
+    champion = {**ours, "ndcg_at_10/clicks": ours["ndcg_at_10/clicks"] + 0.1}
     tolerances = promotion_rules()["product_search_index"].tolerances
     decision = decide(evaluation, champion, [], tolerances)
     assert not decision.promote
@@ -187,6 +209,6 @@ def test_a_challenger_worse_than_the_recorded_champion_beyond_tolerance_is_kept_
 
 
 def test_a_champion_without_recorded_search_metrics_is_named_not_compared():
-    evaluation = evaluate_search(_index(), PRODUCTS, FEEDBACK)
+    evaluation = evaluate_search(_index(), PRODUCTS, JUDGED)
     decision = decide(evaluation, {}, [], {metric_key("ndcg_at_10", "labels"): 0.02})
     assert decision.promote and "champion has no recorded ndcg_at_10/labels" in decision.reason

@@ -1,18 +1,34 @@
 """category_model: the text classifier, trained only on data whose blocking checks passed, and
-judged by its golden cases (blocking checks on the model: a failing case blocks its promotion)."""
+judged by its golden cases (blocking checks on the model: a failing case blocks its promotion).
+
+It learns from the labelled products and, weighed less, from search queries weakly labelled by
+what users picked for them (ml/weak_labels.py); the feedback they come from is then upstream of
+the model, so its blocking checks gate this training like the labels' do."""
 
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
+import pandas as pd
 from pydantic import Field
 
 from dq_pipelines.checks.dagster_results import to_check_result
 from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.checks.row_conditions import sql_literal
-from dq_pipelines.declared.project import MODEL_ASSET, TRAINING_SET, load_project
+from dq_pipelines.declared.project import (
+    JUDGEMENTS,
+    MODEL_ASSET,
+    TRAINING_SET,
+    Project,
+    load_project,
+)
 from dq_pipelines.ml.classifier import holdout_mask, labelled, train_classifier
+from dq_pipelines.ml.feedback_judgements import (
+    JUDGED_COLUMNS,
+    read_judgements,
+    weak_label_examples,
+)
 from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
@@ -25,10 +41,25 @@ class TrainConfig(dg.Config):
     holdout_fraction: float = 0.2
     max_features: int = 50_000
     alpha: float = 1e-5
+    weak_label_weight: float = Field(
+        default=0.5,
+        ge=0.0,
+        description="Weight of a query weakly labelled from search feedback, against 1 for a "
+        "labelled product; 0 leaves them out.",
+    )
     override_failed_checks_reason: str = Field(
         default="",
         description="Train despite unpassed upstream blocking checks; the reason is recorded.",
     )
+
+
+def _weak_examples(warehouse: DuckDBWarehouse, project: Project, weight: float) -> pd.DataFrame:
+    """The weakly labelled queries to learn from (none when weighed 0 or not published)."""
+    judged = pd.DataFrame(columns=JUDGED_COLUMNS)
+    if weight > 0 and JUDGEMENTS in project.training_inputs:
+        with warehouse.connect() as conn:
+            judged = read_judgements(conn)
+    return weak_label_examples(judged, weight)
 
 
 @dg.definitions
@@ -39,10 +70,11 @@ def train() -> dg.Definitions:
 
     @model_asset(
         MODEL_ASSET,
-        TRAINING_SET,
+        project.training_inputs,
         {"scikitlearn"},
         "TF-IDF + linear classifier from product title and description to category, trained "
-        "only on data whose blocking checks passed and judged by its golden cases.",
+        "on labelled products and weakly labelled search queries, only from data whose blocking "
+        "checks passed, and judged by its golden cases.",
         golden,
     )
     def category_model(
@@ -61,7 +93,12 @@ def train() -> dg.Definitions:
             return
         data = labelled(duckdb.read_table(TRAINING_SET))
         holdout = holdout_mask(data["product_id"], config.holdout_fraction)
-        model = train_classifier(data[~holdout], config.max_features, config.alpha)
+        weak = _weak_examples(duckdb, project, config.weak_label_weight)
+        model = train_classifier(
+            pd.concat([data[~holdout], weak], ignore_index=True),
+            config.max_features,
+            config.alpha,
+        )
         trained_at = datetime.now(UTC)
         version = f"{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
         artifact = model_store.save(MODEL_ASSET, version, model)
@@ -81,6 +118,7 @@ def train() -> dg.Definitions:
                 "trained_at": trained_at.replace(tzinfo=None),
                 "artifact_path": str(artifact),
                 "training_rows": int((~holdout).sum()),
+                "weak_label_rows": len(weak),
                 "holdout_rows": int(holdout.sum()),
                 "holdout_fraction": config.holdout_fraction,
                 "training_load_ids": load_ids,
@@ -97,6 +135,8 @@ def train() -> dg.Definitions:
                 "model_version": version,
                 "artifact": str(artifact),
                 "training_rows": int((~holdout).sum()),
+                "weak_label_rows": len(weak),
+                "weak_label_weight": config.weak_label_weight,
                 "holdout_rows": int(holdout.sum()),
                 "training_load_ids": load_ids,
                 "gate_override_reason": override or "none",

@@ -1,7 +1,7 @@
 """product_search_index: the product-search index, built only from data whose blocking checks
-passed, judged by its golden search cases and by recall@10, MRR and nDCG@10 on label- and
-click-derived judgements (ml/search_evaluation.py), and put in service (promoted) only when the
-golden cases pass and no declared metric is worse than the champion's beyond its tolerance."""
+passed and judged by its golden search cases. Each build is a new version, registered as a
+challenger; product_search_evaluation (defs/evaluate/search.py) measures it on the feedback's
+judgements and decides whether it goes into service."""
 
 import json
 import time
@@ -14,21 +14,12 @@ from pydantic import Field
 from dq_pipelines.checks.dagster_results import to_check_result
 from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
-from dq_pipelines.declared.promotion import promotion_rules
 from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
 from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
 from dq_pipelines.ml.model_store import ModelStore
-from dq_pipelines.ml.search_evaluation import (
-    champion_metrics,
-    decide,
-    evaluate_in,
-    evaluation_metadata,
-    metric_records,
-)
 from dq_pipelines.ml.search_index import build_index
-from dq_pipelines.storage import model_registry
-from dq_pipelines.storage.ops_tables import MODEL_METRICS, MODEL_REGISTRY, insert
+from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -48,7 +39,7 @@ def search() -> dg.Definitions:
 
     @model_asset(
         SEARCH_ASSET,
-        TRAINING_SET,
+        [TRAINING_SET],
         {"scikitlearn", "numpy"},
         "Embeddings of product title and description for nearest-neighbour product search, "
         "built only from data whose blocking checks passed and judged by its golden cases.",
@@ -82,9 +73,6 @@ def search() -> dg.Definitions:
             search=lambda q, k: [(h.product_id, h.category, h.score) for h in index.search(q, k)],
         )
         outcomes = golden_outcomes(results)
-        failed = [r.case_id for r in results if not r.passed]
-        with duckdb.connect() as conn:
-            evaluation = evaluate_in(conn, index, products)
         load_ids = sorted(products["catalog_load_id"].dropna().unique().tolist())
         row = {
             "model_version": version,
@@ -98,18 +86,9 @@ def search() -> dg.Definitions:
             "gate_override_reason": override or None,
             "golden_results": json.dumps(golden_summary(results)),
         }
-        now = datetime.now(UTC).replace(tzinfo=None)
         with duckdb.connect() as conn:
-            before, champion = champion_metrics(conn, SEARCH_ASSET)
-            tolerances = promotion_rules()[SEARCH_ASSET].tolerances
-            decision = decide(evaluation, champion, failed, tolerances)
             insert(conn, MODEL_REGISTRY, [row])
-            insert(conn, MODEL_METRICS, metric_records(evaluation, version, context.run_id, now))
             record_results(conn, result_rows(SEARCH_ASSET, outcomes, context.run_id, None))
-            if decision.promote:
-                model_registry.promote(conn, SEARCH_ASSET, version, decision.reason)
-            else:
-                model_registry.keep_challenger(conn, version, decision.reason)
         yield dg.MaterializeResult(
             asset_key=SEARCH_ASSET,
             metadata={
@@ -119,13 +98,10 @@ def search() -> dg.Definitions:
                 "dimensions": int(index.vectors.shape[1]),
                 "products": len(index),
                 "build_seconds": round(build_seconds, 2),
-                **evaluation_metadata(evaluation, champion, before),
                 "training_load_ids": load_ids,
                 "gate_override_reason": override or "none",
                 "gate_unpassed_checks": [u.describe() for u in unpassed],
-                "promoted": decision.promote,
-                "promotion_reason": decision.reason,
-                "champion_before": before or "none",
+                "golden_failed": [r.case_id for r in results if not r.passed],
             },
         )
         for outcome in outcomes:
