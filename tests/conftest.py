@@ -16,10 +16,10 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Slow tests first, each group in collection order. xdist's worksteal splits the list
-    between the workers and lets an idle one take the other's queued tests from the end; with
-    the long tests first, what is left to share at the end is short, so no worker idles for
-    minutes behind a last long test (the longest-first rule of scheduling)."""
+    """Slow tests first, each group in collection order. xdist (`--dist load --maxschedchunk 1`,
+    the Makefile) hands tests out in this order to whichever worker is free: with the long ones
+    first, what is left at the end is short, so no worker idles for minutes behind a last long
+    test (the longest-first rule of scheduling)."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
