@@ -41,12 +41,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest-xdist, one worker per core. `--dist load --maxschedchunk 1` hands the tests out in
-# collection order, one at a time, to whichever worker has fewer than two queued, and
-# tests/conftest.py puts the slow ones first: the longest start first and the short ones fill
-# the end (longest-first scheduling). worksteal split the list into two halves, so one worker got
-# every slow test and, the other stealing from the end of its queue, the last slow ones ran
-# alone (2-3 minutes with one core idle); loadfile kept a module's tests on one worker.
+# pytest-xdist, one worker per core. worksteal gives each worker half of the tests and lets an
+# idle one take the other's queued ones; tests/conftest.py orders them so that each half starts
+# with half of the slow tests, whole modules together (a module's fixtures are built once), and
+# the quick ones are left to share at the end. (`--dist load` split modules between workers and
+# built the smoke webserver twice; loadfile left one worker idle for minutes.)
 # The browser test runs in a pytest process of its own: Playwright starts its driver with a
 # fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
 # It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
@@ -61,7 +60,7 @@ test: lint
 	@mkdir -p $(dir $(BROWSER_LOG))
 	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
 	$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
-	$(BIN)/pytest -q -n auto --dist load --maxschedchunk 1 --durations=15 -m "not browser"; suite=$$?; \
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
 	wait $$browser; ui=$$?; \
 	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
 	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
