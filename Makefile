@@ -15,7 +15,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 $(BIN)/dq-pipelines: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,cleanlab]"
+	$(BIN)/pip install --quiet --no-compile -e ".[test,cleanlab]"
 	touch $@
 
 install: $(BIN)/dq-pipelines
@@ -25,10 +25,12 @@ install: $(BIN)/dq-pipelines
 # pinned: asked for unpinned (by sentence-transformers), pip takes a CUDA build of several GB.
 # 2.13.0 is the CPU build this project's CI machines keep on disk; elsewhere set TORCH to a CPU
 # build pip can reach. CI installs it (.ci/run), so the backend's test runs there.
+# --no-compile: Python compiles a module when it is first imported; byte-compiling every file of
+# torch, transformers, GX and Dagster at install took about a minute of CPU, most never imported.
 TORCH ?= torch==2.13.0
 embeddings: install
-	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e ".[embeddings]"
+	$(BIN)/pip install --quiet --no-compile "$(TORCH)"
+	$(BIN)/pip install --quiet --no-compile -e ".[embeddings]"
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
@@ -41,29 +43,24 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# pytest-xdist, one worker per core. worksteal gives each worker half of the tests and lets an
-# idle one take the other's queued ones; tests/conftest.py orders them so that each half starts
-# with half of the slow tests, whole modules together (a module's fixtures are built once), and
-# the quick ones are left to share at the end. (`--dist load` split modules between workers and
-# built the smoke webserver twice; loadfile left one worker idle for minutes.)
+# pytest-xdist, one worker per core. worksteal hands out single tests and lets an idle worker
+# take queued ones: most of the time is in a few dozen ~30 s pipeline tests, and per-module
+# scheduling (loadfile) left one worker idle for minutes. A module-scoped fixture (the smoke
+# webserver) may then be built once per worker; that costs less than the idle time.
+# (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
 # The browser test runs in a pytest process of its own: Playwright starts its driver with a
 # fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
 # It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
 # `dagster dev` to answer, for the UI to render), which the workers fill. Its output is printed
 # when both have ended; the target fails if either failed.
-# The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
-# with the run) live in memory where the machine has /dev/shm: each SQLite commit of a Dagster
-# event and each DuckDB checkpoint there costs no flush to disk (a commit: ~0.2 ms, not ~2.4).
 BROWSER_LOG := test-artifacts/browser-tests.log
-TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
 	@mkdir -p $(dir $(BROWSER_LOG))
-	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
-	$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
+	@$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
 	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
 	wait $$browser; ui=$$?; \
 	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
-	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
+	exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml

@@ -16,24 +16,11 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Each half of the list starts with half of the slow tests, whole modules kept together.
-
-    `make test` runs xdist's worksteal: worker 1 gets the first half of this list and worker 2
-    the second, each runs its half in order, and one that runs out takes the last tests of the
-    other's queue. So each worker starts with its share of the slow tests (the longest first)
-    and the quick ones are left to share at the end: no worker idles for minutes behind a last
-    long test, and a module's fixtures (the smoke webserver: ~40 s) are built by one worker.
-    """
-    slow: dict[str, list[pytest.Item]] = {}
-    fast = [item for item in items if item.get_closest_marker("slow") is None]
-    for item in items:
-        if item.get_closest_marker("slow") is not None:
-            slow.setdefault(item.nodeid.split("::")[0], []).append(item)
-    halves: tuple[list[pytest.Item], list[pytest.Item]] = ([], [])
-    for module in sorted(slow.values(), key=len, reverse=True):
-        min(halves, key=len).extend(module)
-    first_fast = max(0, len(items) // 2 - len(halves[0]))
-    items[:] = halves[0] + fast[:first_fast] + halves[1] + fast[first_fast:]
+    """Slow tests first, each group in collection order. xdist's worksteal splits the list
+    between the workers and lets an idle one take the other's queued tests from the end; with
+    the long tests first, what is left to share at the end is short, so no worker idles for
+    minutes behind a last long test (the longest-first rule of scheduling)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(scope="session", autouse=True)
