@@ -1,6 +1,6 @@
 """The optional neural backend, where its extra is installed (`make embeddings`): the packaged
 all-MiniLM-L6-v2 weights load and rank with no network. Skipped without the extra, unless
-DQ_TEST_EMBEDDINGS=required (CI sets it, .ci/run): then a missing extra fails."""
+DQ_TEST_EMBEDDINGS=required: then a missing extra fails."""
 
 import importlib
 import os
