@@ -53,14 +53,20 @@ lint: install
 # It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
 # `dagster dev` to answer, for the UI to render), which the workers fill. Its output is printed
 # when both have ended; the target fails if either failed.
+# The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
+# after the run) go to a folder in /dev/shm where the machine has one: a SQLite commit of a
+# Dagster event there costs ~0.2 ms instead of ~2.4 ms on this disk. On clean clones, pytest
+# took 851 s and 862 s with it, 970 s without (runs of the same hour; one run's timings vary).
 BROWSER_LOG := test-artifacts/browser-tests.log
+TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
 	@mkdir -p $(dir $(BROWSER_LOG))
-	@$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
+	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
+	$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
 	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
 	wait $$browser; ui=$$?; \
 	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
-	exit $$(( suite != 0 || ui != 0 ))
+	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster definitions validate -w workspace.yaml
