@@ -6,6 +6,7 @@ drift check and the search command load the champion, never just the newest file
 makes an earlier champion the champion again. Promotion and rollback are rows, not files.
 """
 
+import json
 from typing import Any
 
 import duckdb
@@ -38,6 +39,11 @@ def champion(conn: duckdb.DuckDBPyConnection, model_asset: str) -> dict[str, Any
 def newest(conn: duckdb.DuckDBPyConnection, model_asset: str) -> dict[str, Any] | None:
     """The registry row of the version trained last (None before a first training)."""
     return _one(conn, "model_asset = ? order by trained_at desc limit 1", [model_asset])
+
+
+def golden_failed(row: dict[str, Any]) -> list[str]:
+    """The golden cases a version failed when it was trained (from its `golden_results`)."""
+    return [g["case"] for g in json.loads(row["golden_results"] or "[]") if not g["passed"]]
 
 
 def is_decided(row: dict[str, Any]) -> bool:

@@ -6,7 +6,6 @@ model in service) only when all its golden cases passed and no key metric is wor
 champion's beyond the tolerance declared in `defs/evaluate/promotion.yaml` (ml/promotion.py).
 """
 
-import json
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -44,20 +43,16 @@ def category_model_evaluation(
 ) -> dg.MaterializeResult:
     """Accuracy, macro-F1, per-class recall and the confusion matrix of the newest model on its
     holdout products; promotes it to champion when its golden cases and metrics allow."""
-    registry = duckdb.query(
-        "select model_version, holdout_fraction, golden_results from dq_model_registry "
-        "where model_asset = ? order by trained_at desc limit 1",
-        [MODEL_ASSET],
-    )
-    if registry.empty:
+    with duckdb.connect() as conn:
+        newest = model_registry.newest(conn, MODEL_ASSET)
+    if newest is None:
         raise dg.Failure(f"no trained {MODEL_ASSET} in dq_model_registry to evaluate")
-    version = str(registry.iloc[0]["model_version"])
+    version = str(newest["model_version"])
     data = labelled(duckdb.read_table(TRAINING_SET))
-    holdout = data[holdout_mask(data["product_id"], float(registry.iloc[0]["holdout_fraction"]))]
+    holdout = data[holdout_mask(data["product_id"], float(newest["holdout_fraction"]))]
     model = model_store.load(MODEL_ASSET, version)
     metrics = holdout_metrics(model, holdout)
-    golden = json.loads(registry.iloc[0]["golden_results"] or "[]")
-    golden_failed = [g["case"] for g in golden if not g["passed"]]
+    golden_failed = model_registry.golden_failed(newest)
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {"model_version": version, "metric": metric, "label": label, "value": value,

@@ -8,7 +8,6 @@ same index) record its and the champion's metrics only, so their history shows h
 service fares as users go on searching.
 """
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,10 +35,6 @@ from dq_pipelines.storage.ops_tables import MODEL_METRICS, insert
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
-def _golden_failed(row: dict[str, Any]) -> list[str]:
-    return [g["case"] for g in json.loads(row["golden_results"] or "[]") if not g["passed"]]
-
-
 def _decision(
     newest: dict[str, Any],
     evaluation: SearchEvaluation,
@@ -50,7 +45,7 @@ def _decision(
         return None
     tolerances = promotion_rules()[SEARCH_ASSET].tolerances
     measured = champion.metrics() if champion is not None else None
-    return decide(evaluation, measured, _golden_failed(newest), tolerances)
+    return decide(evaluation, measured, model_registry.golden_failed(newest), tolerances)
 
 
 @dg.definitions
