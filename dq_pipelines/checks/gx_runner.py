@@ -14,16 +14,13 @@ alerts and history read the same fields.
 import logging
 import math
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import duckdb
 import pandas as pd
-import sqlalchemy
-from sqlalchemy.pool import NullPool
 
 from dq_pipelines.checks.row_conditions import REGEX_TYPES, unexpected_condition
 from dq_pipelines.declared.suites import ExpectationSpec, SuiteSpec
@@ -261,12 +258,13 @@ def _regex_outcome(
 def _validate_in_duckdb(
     suite: SuiteSpec, warehouse: DuckDBWarehouse, specs: list[ExpectationSpec], where: TableRef
 ) -> dict[str, Any]:
-    # NullPool: no connection outlives its query, so the DuckDB file is free for the next step
-    # (DuckDB refuses a second in-process connection configured differently from an open one).
-    engine_kwargs = {"poolclass": NullPool, "connect_args": warehouse.sqlalchemy_connect_args()}
-    with _database_held_open(warehouse.sqlalchemy_url(), engine_kwargs):
+    # GX opens a connection per metric query (about 7 a suite); held open, the warehouse's
+    # database is built once for them all (see DuckDBWarehouse.held_open).
+    with warehouse.held_open(), warehouse.validation_memory():
         datasource = _gx_context().data_sources.add_duckdb(
-            "warehouse", connection_string=warehouse.sqlalchemy_url(), kwargs=engine_kwargs
+            "warehouse",
+            connection_string=warehouse.sqlalchemy_url(),
+            kwargs=warehouse.sqlalchemy_engine_kwargs(),
         )
         batch = (
             # A query asset, not a table asset: GX 1.24 drops a table asset's schema from some
@@ -276,25 +274,6 @@ def _validate_in_duckdb(
             .get_batch()
         )
         return _results_by_check(batch, suite.asset, specs)
-
-
-@contextmanager
-def _database_held_open(url: str, engine_kwargs: dict[str, Any]) -> Iterator[None]:
-    """Keep the DuckDB database open while GX validates a suite, then close it.
-
-    GX opens a connection per metric query (about 7 a suite). DuckDB builds a new database
-    instance, its whole function catalogue included (~40 ms of CPU), for each connection to a
-    file no connection of this process has open; with this one held, each query's connection
-    joins the open instance instead. It is opened the way GX's are (same dialect, same
-    settings), since DuckDB refuses a second connection configured differently.
-    """
-    engine = sqlalchemy.create_engine(url, **engine_kwargs)
-    held = engine.raw_connection()
-    try:
-        yield
-    finally:
-        held.close()
-        engine.dispose()
 
 
 def _pandas_fallback(

@@ -13,6 +13,9 @@ from typing import Any, TypeVar
 import dagster as dg
 import duckdb
 import pandas as pd
+import sqlalchemy
+from pydantic import PrivateAttr
+from sqlalchemy.pool import NullPool
 
 from dq_pipelines.settings import default
 from dq_pipelines.storage.identifiers import quote_identifier
@@ -43,6 +46,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     # Cap for DuckDB while validating suites: it spills to disk beyond this instead of growing
     # (GX's uniqueness queries window over whole rows and otherwise take ~1.3 GB at 10M rows).
     validation_memory_limit: str = default("DQ_VALIDATION_MEMORY_LIMIT")
+    # The connection `held_open()` keeps while a step or validation runs; None otherwise.
+    _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def wait_for_lock(self, action: Callable[[], T]) -> T:
         """Run `action`, retrying while another process holds the DuckDB file's lock.
@@ -65,27 +70,82 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection, with the operational tables up to date.
 
-        Their DDL and migrations run only when a catalogue read finds a declared table or
+        Inside `held_open()` it is a cursor of the held connection (a transaction of its own,
+        on the database already open); otherwise a connection of its own. Closed after.
+
+        The tables' DDL and migrations run only when a catalogue read finds a declared table or
         column missing: once per warehouse (and per new declaration), not per connection. The
         check is in the database, not in process memory, so a warehouse file deleted and
         recreated under the same path, or a ":memory:" one, still gets its tables.
         """
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
+        if self._held is not None:
+            conn = self._held.cursor()
+        else:
+            self._make_parent_folder()
+            conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
         try:
             ensure_ops_tables(conn)
             yield conn
         finally:
             conn.close()
 
+    @contextmanager
+    def held_open(self) -> Iterator[None]:
+        """Keep the database open for one step (or one validation), then close it.
+
+        DuckDB builds a new database instance, its whole function catalogue included (~40 ms of
+        CPU), for each connection to a file no connection of this process has open; a
+        write-audit-publish step makes about 14, and GX one per metric query. While one
+        connection is held, `connect()` hands out cursors of it and GX's connections join its
+        instance, so the step builds one. Other processes wait for the file (`wait_for_lock`)
+        until the hold ends, as they wait for any one connection. A nested call shares the
+        outer hold.
+
+        The connection is opened the way GX's SQLAlchemy engine opens its own (same dialect,
+        same settings): DuckDB refuses a second in-process connection configured differently.
+        """
+        if self._held is not None:
+            yield
+            return
+        self._make_parent_folder()
+        engine = sqlalchemy.create_engine(self.sqlalchemy_url(), **self.sqlalchemy_engine_kwargs())
+        try:
+            raw = self.wait_for_lock(engine.raw_connection)
+            # duckdb_engine wraps the DuckDB connection and forwards what it does not define
+            # itself: DuckDB's `execute` returns the connection it ran on.
+            self._held = raw.driver_connection.execute("select 1")
+            try:
+                yield
+            finally:
+                self._held = None
+                raw.close()
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def validation_memory(self) -> Iterator[None]:
+        """Cap DuckDB's memory while GX validates, inside `held_open()`: beyond the cap it
+        spills to disk instead of growing. The cap is the database's, so it is reset after."""
+        if self._held is None:
+            raise RuntimeError("validation_memory() is only for a warehouse held open")
+        self._held.execute(f"set memory_limit = '{self.validation_memory_limit}'")
+        try:
+            yield
+        finally:
+            self._held.execute("reset memory_limit")
+
     def sqlalchemy_url(self) -> str:
         """The warehouse as a SQLAlchemy URL (GX's SQL engine connects through SQLAlchemy)."""
         return f"duckdb:///{self.path}"
 
-    def sqlalchemy_connect_args(self) -> dict[str, Any]:
-        """How a validation connection is configured: DuckDB spills to disk beyond the limit."""
-        return {"config": {"memory_limit": self.validation_memory_limit}}
+    def sqlalchemy_engine_kwargs(self) -> dict[str, Any]:
+        """How a SQLAlchemy engine on the warehouse is made. NullPool: no connection outlives
+        its use, so nothing keeps the file open once `held_open()` ends."""
+        return {"poolclass": NullPool}
+
+    def _make_parent_folder(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
 
     def read_table(self, table: str) -> pd.DataFrame:
         with self.connect() as conn:

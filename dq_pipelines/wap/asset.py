@@ -91,12 +91,23 @@ def run_wap_asset(
     write: Callable[[], Written],
     own_checks: Callable[[Written | None], list[CheckOutcome]] = lambda _: [],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """The body of a write-audit-publish asset.
+    """The body of a write-audit-publish asset, with the warehouse held open for the step.
 
     `own_checks` are checks computed from the pipeline's records rather than a table (e.g.
     whether the newest delivery was accepted), given what the write did (None when the checks
     run on their own); they run after the write, in every case.
     """
+    with warehouse.held_open():
+        yield from _wap_step(context, warehouse, audited, write, own_checks)
+
+
+def _wap_step(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    audited: Audited,
+    write: Callable[[], Written],
+    own_checks: Callable[[Written | None], list[CheckOutcome]],
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     asset = audited.asset
     published = TableRef(asset)
     if not context.selected_asset_keys:  # checks run on their own: audit what is published

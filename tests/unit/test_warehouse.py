@@ -1,4 +1,5 @@
-"""The warehouse waits for another process's DuckDB lock instead of failing at once."""
+"""The warehouse waits for another process's DuckDB lock instead of failing at once, and a
+step holds its database open once instead of per connection."""
 
 import subprocess
 import sys
@@ -48,3 +49,55 @@ def test_connect_gives_up_after_its_timeout_with_duckdbs_error(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def _other_config_refused(path) -> bool:
+    """Is the file's database open in this process? (DuckDB then refuses a connection
+    configured differently from the open one.)"""
+    try:
+        duckdb.connect(str(path), config={"threads": 1}).close()
+    except duckdb.ConnectionException as e:
+        assert "different configuration" in str(e), e
+        return True
+    return False
+
+
+def test_held_open_shares_one_database_and_frees_the_file_after(tmp_path):
+    path = tmp_path / "w.duckdb"
+    warehouse = DuckDBWarehouse(path=str(path))
+    with warehouse.held_open():
+        assert _other_config_refused(path)
+        with warehouse.connect() as writer:
+            writer.execute("create table t as select 7 as x")
+        with warehouse.held_open(), warehouse.connect() as reader:  # nested: the same hold
+            assert reader.execute("select x from t").fetchall() == [(7,)]
+            assert reader.execute("select count(*) from dq_manifest").fetchone() == (0,)
+    assert not _other_config_refused(path)
+    # Another process gets the file at once: nothing of the hold is left open.
+    holder = _hold_lock(path, 0)
+    holder.wait(timeout=10)
+
+
+def test_held_open_caps_memory_only_while_validating(tmp_path):
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"), validation_memory_limit="300MB")
+
+    def memory_limit() -> str:
+        with warehouse.connect() as conn:
+            return conn.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    with warehouse.held_open():
+        before = memory_limit()
+        with warehouse.validation_memory():
+            assert memory_limit() == "286.1 MiB"  # 300 MB, as DuckDB prints it
+        assert memory_limit() == before != "286.1 MiB"
+    with pytest.raises(RuntimeError, match="held open"), warehouse.validation_memory():
+        pass
+
+
+def test_held_open_waits_for_another_process_to_release_the_file(tmp_path):
+    path = tmp_path / "w.duckdb"
+    holder = _hold_lock(path, 1.5)
+    warehouse = DuckDBWarehouse(path=str(path), lock_timeout_seconds=30)
+    with warehouse.held_open(), warehouse.connect() as conn:
+        assert conn.execute("select x from t").fetchone() == (1,)
+    holder.wait(timeout=10)
