@@ -91,34 +91,51 @@ def run_wap_asset(
     write: Callable[[], Written],
     own_checks: Callable[[Written | None], list[CheckOutcome]] = lambda _: [],
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    """The body of a write-audit-publish asset, with the warehouse held open for the step.
+    """The body of a write-audit-publish asset.
 
     `own_checks` are checks computed from the pipeline's records rather than a table (e.g.
     whether the newest delivery was accepted), given what the write did (None when the checks
     run on their own); they run after the write, in every case.
+
+    The warehouse is held open (DuckDBWarehouse.held_open) for the audit and the publication,
+    not for the write: a raw asset's write reads landing files, and a slow read must not hold
+    the DuckDB file (it connects once the files are read).
     """
-    with warehouse.held_open():
-        yield from _wap_step(context, warehouse, audited, write, own_checks)
-
-
-def _wap_step(
-    context: dg.AssetExecutionContext,
-    warehouse: DuckDBWarehouse,
-    audited: Audited,
-    write: Callable[[], Written],
-    own_checks: Callable[[Written | None], list[CheckOutcome]],
-) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-    asset = audited.asset
-    published = TableRef(asset)
     if not context.selected_asset_keys:  # checks run on their own: audit what is published
-        require_published(warehouse, asset)
-        outcomes = audit(warehouse, audited.suite, published, audited.table_checks(False))
-        outcomes = _with_own(outcomes, own_checks(None))
-        record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
-        yield from selected_results(context, asset, outcomes)
+        with warehouse.held_open():
+            yield from _audit_published(context, warehouse, audited, own_checks)
         return
     started = time.perf_counter()
     written = write()
+    with warehouse.held_open():
+        yield from _audit_written(context, warehouse, audited, written, own_checks, started)
+
+
+def _audit_published(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    audited: Audited,
+    own_checks: Callable[[Written | None], list[CheckOutcome]],
+) -> Iterator[dg.AssetCheckResult]:
+    asset = audited.asset
+    require_published(warehouse, asset)
+    outcomes = audit(warehouse, audited.suite, TableRef(asset), audited.table_checks(False))
+    outcomes = _with_own(outcomes, own_checks(None))
+    record_checked(warehouse, asset, _selected(context, outcomes), context.run_id)
+    yield from selected_results(context, asset, outcomes)
+
+
+def _audit_written(
+    context: dg.AssetExecutionContext,
+    warehouse: DuckDBWarehouse,
+    audited: Audited,
+    written: Written,
+    own_checks: Callable[[Written | None], list[CheckOutcome]],
+    started: float,
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """Audit what the write staged (or the published table, when it staged nothing), publish
+    what passes, and report the materialization (or why there is none) and the checks."""
+    asset = audited.asset
     audit_started = time.perf_counter()
     metadata = dict(written.metadata)
     held_because = ""
@@ -138,7 +155,7 @@ def _wap_step(
         message = f"{written.staged_note}{publication.status}: {publication.reason}"
         held_because = publication.reason if publication.status == HELD else ""
     else:  # nothing new to audit: the table is unchanged
-        outcomes = _unchanged(warehouse, audited, published)
+        outcomes = _unchanged(warehouse, audited, TableRef(asset))
         message = written.unchanged_because
     own = own_checks(written)  # after the write: they read what it recorded
     outcomes = _with_own(outcomes, own)
