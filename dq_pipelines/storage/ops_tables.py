@@ -266,6 +266,11 @@ def _check_columns(table: OpsTable, names: Iterable[str]) -> None:
         raise ValueError(f"{table.name} has no column(s) {unknown}")
 
 
+# Rows per insert statement: one multi-row statement instead of one per row (DuckDB runs an
+# executemany row by row, ~1.4 ms each: 100 check results took 140 ms, now 20).
+INSERT_CHUNK_ROWS = 500
+
+
 def insert(
     conn: duckdb.DuckDBPyConnection,
     table: OpsTable,
@@ -276,7 +281,8 @@ def insert(
     """Write rows by column name; a column not given takes its default (or null); a value
     `NOW` is the time of the statement on the warehouse's clock (in every row alike).
 
-    `replace`: a row whose primary key exists replaces it (the table must have one).
+    `replace`: a row whose primary key exists replaces it (the table must have one); of rows
+    given with the same key, the last is kept.
     """
     rows = list(rows)
     if not rows:
@@ -286,14 +292,24 @@ def insert(
     stamped = {n for n in names if rows[0][n] is NOW}
     if any((row[n] is NOW) != (n in stamped) for row in rows for n in names):
         raise ValueError(f"{table.name}: a column is NOW in every row or in none")
+    if replace:
+        rows = list({tuple(row[k] for k in table.primary_key): row for row in rows}.values())
     given = [n for n in names if n not in stamped]
-    values = ", ".join("now()" if n in stamped else "?" for n in names)
+    # Each value cast to its column's declared type, so every row of the VALUES list has the
+    # same types (as when each row was bound to the table's columns on its own).
+    types = {c.name: c.type for c in table.columns}
+    row_sql = (
+        "(" + ", ".join("now()" if n in stamped else f"cast(? as {types[n]})" for n in names) + ")"
+    )
     verb = "insert or replace" if replace else "insert"
     columns = ", ".join(map(quote_identifier, names))
-    conn.executemany(
-        f"{verb} into {quote_identifier(table.name)} ({columns}) values ({values})",
-        [[row[n] for n in given] for row in rows],
-    )
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        chunk = rows[start : start + INSERT_CHUNK_ROWS]
+        conn.execute(
+            f"{verb} into {quote_identifier(table.name)} ({columns}) "
+            f"values {', '.join([row_sql] * len(chunk))}",
+            [row[n] for row in chunk for n in given],
+        )
 
 
 def insert_select(

@@ -73,18 +73,19 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         Inside `held_open()` it is a cursor of the held connection (a transaction of its own,
         on the database already open); otherwise a connection of its own. Closed after.
 
-        The tables' DDL and migrations run only when a catalogue read finds a declared table or
-        column missing: once per warehouse (and per new declaration), not per connection. The
-        check is in the database, not in process memory, so a warehouse file deleted and
-        recreated under the same path, or a ":memory:" one, still gets its tables.
+        The operational tables' DDL and migrations run only when a catalogue read (one per
+        connection or hold) finds a declared table or column missing: once per warehouse (and
+        per new declaration). The check is in the database, not in process memory, so a
+        warehouse file deleted and recreated under the same path, or a ":memory:" one, still
+        gets its tables.
         """
-        if self._held is not None:
+        if self._held is not None:  # its tables were brought up to date when it was opened
             conn = self._held.cursor()
         else:
             self._make_parent_folder()
             conn = self.wait_for_lock(lambda: duckdb.connect(self.path))
-        try:
             ensure_ops_tables(conn)
+        try:
             yield conn
         finally:
             conn.close()
@@ -115,6 +116,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             # itself: DuckDB's `execute` returns the connection it ran on.
             self._held = raw.driver_connection.execute("select 1")
             try:
+                # Once per hold: no other process can change the database while it is held.
+                ensure_ops_tables(self._held)
                 yield
             finally:
                 self._held = None
