@@ -107,8 +107,11 @@ def run_wap_asset(
         return
     started = time.perf_counter()
     written = write()
+    audit_started = time.perf_counter()
     with warehouse.held_open():
-        yield from _audit_written(context, warehouse, audited, written, own_checks, started)
+        yield from _audit_written(
+            context, warehouse, audited, written, own_checks, (started, audit_started)
+        )
 
 
 def _audit_published(
@@ -131,12 +134,11 @@ def _audit_written(
     audited: Audited,
     written: Written,
     own_checks: Callable[[Written | None], list[CheckOutcome]],
-    started: float,
+    started: tuple[float, float],  # when the write and the audit started
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """Audit what the write staged (or the published table, when it staged nothing), publish
     what passes, and report the materialization (or why there is none) and the checks."""
     asset = audited.asset
-    audit_started = time.perf_counter()
     metadata = dict(written.metadata)
     held_because = ""
     if written.staged is not None:
@@ -162,7 +164,7 @@ def _audit_written(
     # A publication recorded its audit's results already, in its own transaction.
     unrecorded = own if written.staged is not None else outcomes
     record_checked(warehouse, asset, _selected(context, unrecorded), context.run_id)
-    metadata |= _timings(started, audit_started)
+    metadata |= _timings(*started)
     context.log.info(f"{written.log_prefix}: {message}")
     project = load_project()
     stop = stop_for(project, asset, outcomes, held_because)
