@@ -5,16 +5,15 @@ It learns from the labelled products and, weighed less, from search queries weak
 what users picked for them (ml/weak_labels.py); the feedback they come from is then upstream of
 the model, so its blocking checks gate this training like the labels' do."""
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
 from dq_pipelines.checks.dagster_results import to_check_result
-from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.checks.row_conditions import sql_literal
 from dq_pipelines.declared.project import (
     JUDGEMENTS,
@@ -31,9 +30,9 @@ from dq_pipelines.ml.feedback_judgements import (
 )
 from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
-from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
+from dq_pipelines.ml.golden_checks import model_asset
 from dq_pipelines.ml.model_store import ModelStore
-from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
+from dq_pipelines.ml.versions import build_metadata, register_version
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -60,6 +59,14 @@ def _weak_examples(warehouse: DuckDBWarehouse, project: Project, weight: float) 
         with warehouse.connect() as conn:
             judged = read_judgements(conn)
     return weak_label_examples(judged, weight)
+
+
+def _keep_training_data(warehouse: DuckDBWarehouse, snapshot: Path) -> None:
+    """A copy of what the model learned from: the reference of drift checks on later batches."""
+    with warehouse.connect() as conn:
+        conn.execute(
+            f"copy (select * from {TRAINING_SET}) to {sql_literal(str(snapshot))} (format parquet)"
+        )
 
 
 @dg.definitions
@@ -103,46 +110,34 @@ def train() -> dg.Definitions:
         version = f"{trained_at:%Y%m%dT%H%M%S}-{context.run_id[:8]}"
         artifact = model_store.save(MODEL_ASSET, version, model)
         results = run_golden_cases(golden, classify=lambda t: list(model.predict(t)), search=None)
-        outcomes = golden_outcomes(results)
-        load_ids = sorted(data["catalog_load_id"].dropna().unique().tolist())
         snapshot = model_store.training_data_path(MODEL_ASSET, version)
+        _keep_training_data(duckdb, snapshot)
+        row = {
+            "model_version": version,
+            "model_asset": MODEL_ASSET,
+            "trained_at": trained_at.replace(tzinfo=None),
+            "artifact_path": str(artifact),
+            "training_rows": int((~holdout).sum()),
+            "weak_label_rows": len(weak),
+            "holdout_rows": int(holdout.sum()),
+            "holdout_fraction": config.holdout_fraction,
+            "training_load_ids": sorted(data["catalog_load_id"].dropna().unique().tolist()),
+            "run_id": context.run_id,
+            "gate_override_reason": override or None,
+            "training_data_path": str(snapshot),
+        }
         with duckdb.connect() as conn:
-            # What the model learned from, kept for drift checks against later batches.
-            conn.execute(
-                f"copy (select * from {TRAINING_SET}) to {sql_literal(str(snapshot))} "
-                "(format parquet)"
-            )
-            row = {
-                "model_version": version,
-                "model_asset": MODEL_ASSET,
-                "trained_at": trained_at.replace(tzinfo=None),
-                "artifact_path": str(artifact),
-                "training_rows": int((~holdout).sum()),
-                "weak_label_rows": len(weak),
-                "holdout_rows": int(holdout.sum()),
-                "holdout_fraction": config.holdout_fraction,
-                "training_load_ids": load_ids,
-                "run_id": context.run_id,
-                "gate_override_reason": override or None,
-                "training_data_path": str(snapshot),
-                "golden_results": json.dumps(golden_summary(results)),
-            }
-            insert(conn, MODEL_REGISTRY, [row])
-            record_results(conn, result_rows(MODEL_ASSET, outcomes, context.run_id, None))
+            outcomes = register_version(conn, row, results)
+        shown = ("model_version", "training_rows", "weak_label_rows", "holdout_rows")
         yield dg.MaterializeResult(
             asset_key=MODEL_ASSET,
-            metadata={
-                "model_version": version,
+            metadata={k: row[k] for k in shown}
+            | {
                 "artifact": str(artifact),
-                "training_rows": int((~holdout).sum()),
-                "weak_label_rows": len(weak),
                 "weak_label_weight": config.weak_label_weight,
-                "holdout_rows": int(holdout.sum()),
-                "training_load_ids": load_ids,
-                "gate_override_reason": override or "none",
-                "gate_unpassed_checks": [u.describe() for u in unpassed],
-                "golden_failed": [r.case_id for r in results if not r.passed],
-            },
+                "training_load_ids": row["training_load_ids"],
+            }
+            | build_metadata(override, unpassed, results),
         )
         for outcome in outcomes:
             yield to_check_result(MODEL_ASSET, outcome, frozenset())

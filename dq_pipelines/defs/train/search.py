@@ -3,7 +3,6 @@ passed and judged by its golden search cases. Each build is a new version, regis
 challenger; product_search_evaluation (defs/evaluate/search.py) measures it on the feedback's
 judgements and decides whether it goes into service."""
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,14 +11,13 @@ import dagster as dg
 from pydantic import Field
 
 from dq_pipelines.checks.dagster_results import to_check_result
-from dq_pipelines.checks.history import record_results, result_rows
 from dq_pipelines.declared.project import SEARCH_ASSET, TRAINING_SET, load_project
 from dq_pipelines.ml.gate import blocking_checks_upstream, gate_training
 from dq_pipelines.ml.golden import run_golden_cases
-from dq_pipelines.ml.golden_checks import golden_outcomes, golden_summary, model_asset
+from dq_pipelines.ml.golden_checks import model_asset
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.search_index import build_index
-from dq_pipelines.storage.ops_tables import MODEL_REGISTRY, insert
+from dq_pipelines.ml.versions import build_metadata, register_version
 from dq_pipelines.storage.warehouse import DuckDBWarehouse
 
 
@@ -72,8 +70,6 @@ def search() -> dg.Definitions:
             classify=None,
             search=lambda q, k: [(h.product_id, h.category, h.score) for h in index.search(q, k)],
         )
-        outcomes = golden_outcomes(results)
-        load_ids = sorted(products["catalog_load_id"].dropna().unique().tolist())
         row = {
             "model_version": version,
             "model_asset": SEARCH_ASSET,
@@ -81,14 +77,12 @@ def search() -> dg.Definitions:
             "artifact_path": str(artifact),
             "training_rows": len(index),
             "holdout_rows": 0,
-            "training_load_ids": load_ids,
+            "training_load_ids": sorted(products["catalog_load_id"].dropna().unique().tolist()),
             "run_id": context.run_id,
             "gate_override_reason": override or None,
-            "golden_results": json.dumps(golden_summary(results)),
         }
         with duckdb.connect() as conn:
-            insert(conn, MODEL_REGISTRY, [row])
-            record_results(conn, result_rows(SEARCH_ASSET, outcomes, context.run_id, None))
+            outcomes = register_version(conn, row, results)
         yield dg.MaterializeResult(
             asset_key=SEARCH_ASSET,
             metadata={
@@ -98,11 +92,9 @@ def search() -> dg.Definitions:
                 "dimensions": int(index.vectors.shape[1]),
                 "products": len(index),
                 "build_seconds": round(build_seconds, 2),
-                "training_load_ids": load_ids,
-                "gate_override_reason": override or "none",
-                "gate_unpassed_checks": [u.describe() for u in unpassed],
-                "golden_failed": [r.case_id for r in results if not r.passed],
-            },
+                "training_load_ids": row["training_load_ids"],
+            }
+            | build_metadata(override, unpassed, results),
         )
         for outcome in outcomes:
             yield to_check_result(SEARCH_ASSET, outcome, frozenset())
