@@ -103,7 +103,8 @@ def page(tmp_path: Path) -> Iterator:
 
 def _shot(page, artifacts: Path, name: str) -> None:
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=artifacts / f"{name}.png")
+    # Transitions finished first: a dialog shot while fading in showed the page through it.
+    page.screenshot(path=artifacts / f"{name}.png", animations="disabled")
 
 
 def _asset_statuses(response) -> bool:
