@@ -279,7 +279,8 @@ def insert(
     replace: bool = False,
 ) -> None:
     """Write rows by column name; a column not given takes its default (or null); a value
-    `NOW` is the time of the statement on the warehouse's clock (in every row alike).
+    `NOW` is the time of the statement on the warehouse's clock (alike in the rows of one
+    statement: up to INSERT_CHUNK_ROWS).
 
     `replace`: a row whose primary key exists replaces it (the table must have one); of rows
     given with the same key, the last is kept.

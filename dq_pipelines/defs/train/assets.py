@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from pydantic import Field
 
@@ -61,12 +62,11 @@ def _weak_examples(warehouse: DuckDBWarehouse, project: Project, weight: float) 
     return weak_label_examples(judged, weight)
 
 
-def _keep_training_data(warehouse: DuckDBWarehouse, snapshot: Path) -> None:
+def _keep_training_data(conn: duckdb.DuckDBPyConnection, snapshot: Path) -> None:
     """A copy of what the model learned from: the reference of drift checks on later batches."""
-    with warehouse.connect() as conn:
-        conn.execute(
-            f"copy (select * from {TRAINING_SET}) to {sql_literal(str(snapshot))} (format parquet)"
-        )
+    conn.execute(
+        f"copy (select * from {TRAINING_SET}) to {sql_literal(str(snapshot))} (format parquet)"
+    )
 
 
 @dg.definitions
@@ -111,7 +111,6 @@ def train() -> dg.Definitions:
         artifact = model_store.save(MODEL_ASSET, version, model)
         results = run_golden_cases(golden, classify=lambda t: list(model.predict(t)), search=None)
         snapshot = model_store.training_data_path(MODEL_ASSET, version)
-        _keep_training_data(duckdb, snapshot)
         row = {
             "model_version": version,
             "model_asset": MODEL_ASSET,
@@ -127,6 +126,7 @@ def train() -> dg.Definitions:
             "training_data_path": str(snapshot),
         }
         with duckdb.connect() as conn:
+            _keep_training_data(conn, snapshot)
             outcomes = register_version(conn, row, results)
         shown = ("model_version", "training_rows", "weak_label_rows", "holdout_rows")
         yield dg.MaterializeResult(
