@@ -1,10 +1,13 @@
 """Pipeline fixtures: every test gets its own landing folder, warehouse and Dagster instance."""
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from pipeline_states import PipelineStates, Start, Started
+from pipeline_support import deliver, run_job, with_current_resources
 
 
 @pytest.fixture
@@ -43,23 +46,11 @@ def built_definitions() -> dict[tuple, dg.Definitions]:
 def defs(project_env: Path, built_definitions: dict[tuple, dg.Definitions]) -> dg.Definitions:
     """The code location's definitions, with resources bound to this test's DQ_* settings."""
     from dq_pipelines.definitions import defs as load_defs
-    from dq_pipelines.defs.resources import build_resources
 
     key = _project_files()
     if key not in built_definitions:
         built_definitions[key] = load_defs()
-    built = built_definitions[key]
-    return dg.Definitions(
-        assets=built.assets,
-        asset_checks=built.asset_checks,
-        schedules=built.schedules,
-        sensors=built.sensors,
-        jobs=built.jobs,
-        resources=build_resources(),
-        executor=built.executor,
-        loggers=built.loggers,
-        metadata=built.metadata,
-    )
+    return with_current_resources(built_definitions[key])
 
 
 @pytest.fixture
@@ -86,3 +77,39 @@ def instance() -> Iterator[dg.DagsterInstance]:
     """
     with dg.DagsterInstance.ephemeral() as inst:
         yield inst
+
+
+@pytest.fixture(scope="session")
+def pipeline_states(tmp_path_factory: pytest.TempPathFactory) -> PipelineStates:
+    return PipelineStates(tmp_path_factory.mktemp("pipeline_states"))
+
+
+@pytest.fixture
+def start_from(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    project_env: Path,
+    pipeline_states: PipelineStates,
+) -> Callable[[Start], Started]:
+    """`start_from(CLEAN_RUN)` lands a Start's deliveries and runs its job, as the test would;
+    the first test of a process to ask does exactly that, later ones get a copy of its result
+    (pipeline_states.py). Call it first, on the test's fresh project and instance."""
+
+    def start(state: Start) -> Started:
+        def make() -> Started:
+            for day, faults in state.deliveries:
+                deliver(project_env, day, faults)
+            result = run_job(defs, instance, state.job)
+            return Started(result.run_id, result.success)
+
+        settings = tuple(
+            sorted(
+                (name, value.replace(str(project_env), "<project>"))
+                for name, value in os.environ.items()
+                if name.startswith("DQ_")
+            )
+        )
+        key = (state, _project_files(), settings)
+        return pipeline_states.start(key, project_env, instance, make)
+
+    return start

@@ -4,6 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from pipeline_states import Start
 
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 
@@ -23,6 +24,29 @@ def deliver(project_env: Path, day: date, faults: Faults | None = None) -> None:
 RAW_JOB = "raw_job"
 
 
+# Starting states for the `start_from` fixture: a clean delivery through each job.
+CLEAN_RUN = Start(((CLEAN_DAY, Faults()),), "full_pipeline_job")
+CLEAN_INGEST_RUN = Start(((CLEAN_DAY, Faults()),), "ingest_job")
+CLEAN_RAW_RUN = Start(((CLEAN_DAY, Faults()),), RAW_JOB)
+
+
+def with_current_resources(built: dg.Definitions) -> dg.Definitions:
+    """`built`, its resources bound to the DQ_* settings as they are now."""
+    from dq_pipelines.defs.resources import build_resources
+
+    return dg.Definitions(
+        assets=built.assets,
+        asset_checks=built.asset_checks,
+        schedules=built.schedules,
+        sensors=built.sensors,
+        jobs=built.jobs,
+        resources=build_resources(),
+        executor=built.executor,
+        loggers=built.loggers,
+        metadata=built.metadata,
+    )
+
+
 def run_job(defs: dg.Definitions, instance, job: str = "full_pipeline_job", **kwargs):
     if job == RAW_JOB:
         raw_job = dg.define_asset_job(RAW_JOB, selection=dg.AssetSelection.groups("ingest"))
@@ -37,6 +61,21 @@ def evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
         f"{e.asset_key.to_user_string()}.{e.check_name}": e
         for e in result.get_asset_check_evaluations()
     }
+
+
+def evaluations_of_run(
+    instance: dg.DagsterInstance, run_id: str
+) -> dict[str, dg.AssetCheckEvaluation]:
+    """`evaluations`, read from the instance: for a run a test did not make itself (start_from)."""
+    entries = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    checks = [entry.dagster_event.event_specific_data for entry in entries]
+    return {f"{e.asset_key.to_user_string()}.{e.check_name}": e for e in checks}
+
+
+def materialized_in_run(instance: dg.DagsterInstance, run_id: str) -> set[str]:
+    """`materialized`, read from the instance (as `evaluations_of_run`)."""
+    entries = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {entry.dagster_event.asset_key.to_user_string() for entry in entries}
 
 
 def materialized(result) -> set[str]:

@@ -8,7 +8,15 @@ from dataclasses import replace
 
 import dagster as dg
 import pytest
-from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, evaluations, run_job
+from pipeline_states import Start
+from pipeline_support import (
+    CLEAN_DAY,
+    FAULTY_DAY,
+    deliver,
+    evaluations,
+    evaluations_of_run,
+    run_job,
+)
 from slack_stub import SlackStub
 
 from dq_pipelines.alerts.channels.slack import SlackNotifier
@@ -38,14 +46,21 @@ def _sent_texts(stub: SlackStub) -> list[str]:
     return [m["text"] for m in stub.messages()]
 
 
+FAULTY_RUN = Start(
+    (
+        (CLEAN_DAY, Faults()),
+        (FAULTY_DAY, Faults(epoch_dates=True, late_sources=("feedback",))),
+    ),
+    "full_pipeline_job",
+)
+
+
 @pytest.fixture
-def faulty_run(defs, instance, project_env):
-    deliver(project_env, CLEAN_DAY)
-    deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True, late_sources=("feedback",)))
-    result = run_job(defs, instance)
-    failed = {k: e for k, e in evaluations(result).items() if not e.passed}
+def faulty_run(instance, start_from):
+    started = start_from(FAULTY_RUN)
+    failed = {k: e for k, e in evaluations_of_run(instance, started.run_id).items() if not e.passed}
     assert failed
-    return result, failed
+    return started, failed
 
 
 @pytest.mark.slow

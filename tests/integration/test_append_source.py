@@ -10,7 +10,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
-from pipeline_support import CLEAN_DAY, assert_nothing_lost, deliver, run_job
+from pipeline_support import CLEAN_DAY, CLEAN_INGEST_RUN, assert_nothing_lost, deliver, run_job
 
 pytestmark = pytest.mark.slow
 DAY_2 = CLEAN_DAY + timedelta(days=1)
@@ -29,10 +29,9 @@ def _feedback_file(project_env, day):
 
 
 def test_an_append_source_keeps_every_delivery_and_replaces_a_redelivered_date(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, "ingest_job").success
+    assert start_from(CLEAN_INGEST_RUN).success
     deliver(project_env, DAY_2)
     assert run_job(defs, instance, "ingest_job").success
 
@@ -64,10 +63,9 @@ def test_an_append_source_keeps_every_delivery_and_replaces_a_redelivered_date(
 
 
 def test_rows_an_earlier_date_published_are_caught_by_the_key(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, "ingest_job").success
+    assert start_from(CLEAN_INGEST_RUN).success
     day_3 = CLEAN_DAY + timedelta(days=2)
     resent = project_env / "landing" / "feedback" / str(day_3) / "feedback.csv"
     resent.parent.mkdir(parents=True)

@@ -19,6 +19,7 @@ import dagster as dg
 import pytest
 from pipeline_support import (
     CLEAN_DAY,
+    CLEAN_RAW_RUN,
     FAULTY_DAY,
     N_PRODUCTS,
     RAW_JOB,
@@ -124,11 +125,10 @@ RECOVERY_SHOWN = {"fifo", "directory", "linked_date_folder"}
 
 @pytest.mark.parametrize("case", list(HOSTILE))
 def test_a_hostile_entry_rejects_the_delivery_unread_and_the_next_one_loads(
-    defs, instance, project_env, warehouse, case
+    defs, instance, project_env, start_from, warehouse, case
 ):
     plant, reason = HOSTILE[case]
-    deliver(project_env, CLEAN_DAY)
-    assert _ingest(defs, instance).success
+    assert start_from(CLEAN_RAW_RUN).success
     deliver(project_env, FAULTY_DAY)
     outside = project_env / "outside"
     outside.mkdir()
@@ -168,9 +168,8 @@ def _warehouse_text(warehouse) -> str:
     )
 
 
-def test_a_linked_secret_appears_nowhere(defs, instance, project_env, warehouse):
-    deliver(project_env, CLEAN_DAY)
-    assert _ingest(defs, instance).success
+def test_a_linked_secret_appears_nowhere(defs, instance, project_env, start_from, warehouse):
+    assert start_from(CLEAN_RAW_RUN).success
     deliver(project_env, FAULTY_DAY)
     (project_env / "outside").mkdir()
     _secret_outside(_day_dir(project_env), project_env / "outside")

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from pipeline_support import (
     CLEAN_DAY,
+    CLEAN_INGEST_RUN,
+    CLEAN_RAW_RUN,
     FAULTY_DAY,
     N_PRODUCTS,
     RAW_JOB,
@@ -103,10 +105,9 @@ def _manifest(warehouse, source="catalog", columns="delivery_date, status, reaso
     ],
 )
 def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
-    defs, instance, project_env, warehouse, kind, reason
+    defs, instance, project_env, start_from, warehouse, kind, reason
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, RAW_JOB).success
+    assert start_from(CLEAN_RAW_RUN).success
     deliver(project_env, FAULTY_DAY)
     _corrupt(kind, _catalog(project_env))
     original = _catalog(project_env).read_bytes()
@@ -135,10 +136,9 @@ def test_an_unparseable_file_is_rejected_kept_and_blocks_only_what_it_feeds(
 
 
 def test_the_same_bytes_delivered_again_are_not_loaded_twice(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, "ingest_job").success
+    assert start_from(CLEAN_INGEST_RUN).success
     shutil.copytree(_catalog(project_env, CLEAN_DAY).parent, _catalog(project_env).parent)
     deliver(project_env, FAULTY_DAY, Faults(late_sources=("catalog",)))  # all but the catalog
     result = run_job(defs, instance, "ingest_job")
@@ -208,10 +208,9 @@ def test_replay_after_a_contract_fix_loads_the_archived_delivery(
 
 
 def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
-    defs, instance, project_env, warehouse, tmp_path, monkeypatch
+    defs, instance, project_env, start_from, warehouse, tmp_path, monkeypatch
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, RAW_JOB).success
+    assert start_from(CLEAN_RAW_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
     drifted = evaluations(run_job(defs, instance, RAW_JOB))
     assert drifted["raw_catalog.updated_at__format"].metadata["description"].value == (
@@ -235,10 +234,9 @@ def test_a_date_format_switch_is_diagnosed_and_fixed_by_declaring_the_format(
 
 
 def test_an_added_column_is_reported_as_a_schema_change_but_loads(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance, RAW_JOB).success
+    assert start_from(CLEAN_RAW_RUN).success
     deliver(project_env, FAULTY_DAY)
     path = _catalog(project_env)
     lines = path.read_text().splitlines()

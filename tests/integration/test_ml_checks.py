@@ -2,7 +2,16 @@
 
 import dagster as dg
 import pytest
-from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, evaluations, materialized, run_job
+from pipeline_support import (
+    CLEAN_RUN,
+    FAULTY_DAY,
+    deliver,
+    evaluations,
+    evaluations_of_run,
+    materialized,
+    materialized_in_run,
+    run_job,
+)
 
 from dq_pipelines.alerts.from_checks import alert_for
 from dq_pipelines.cli.sample_data import Faults
@@ -21,12 +30,11 @@ ML_CHECKS = (
 )
 
 
-def _clean_run(defs, instance, project_env) -> dict[str, dg.AssetCheckEvaluation]:
-    deliver(project_env, CLEAN_DAY)
-    result = run_job(defs, instance)
-    assert result.success
-    assert "category_model" in materialized(result)
-    return evaluations(result)
+def _clean_run(start_from, instance) -> dict[str, dg.AssetCheckEvaluation]:
+    started = start_from(CLEAN_RUN)
+    assert started.success
+    assert "category_model" in materialized_in_run(instance, started.run_id)
+    return evaluations_of_run(instance, started.run_id)
 
 
 def _figures(evaluation: dg.AssetCheckEvaluation) -> dict:
@@ -34,9 +42,9 @@ def _figures(evaluation: dg.AssetCheckEvaluation) -> dict:
 
 
 def test_flipped_labels_alone_block_training_and_the_alert_names_rate_and_items(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    clean = _clean_run(defs, instance, project_env)
+    clean = _clean_run(start_from, instance)
     failed = [name for name in ML_CHECKS if not clean[name].passed]
     assert failed == [], {n: _figures(clean[n]).get("description") for n in failed}
     assert _figures(clean["training_set.labels__suspicious"])["estimated_label_error_rate"] < 0.02
@@ -66,8 +74,8 @@ def test_flipped_labels_alone_block_training_and_the_alert_names_rate_and_items(
     assert "estimated label-error rate" in text and top["item"] in text
 
 
-def test_each_ml_fault_fires_its_check(defs, instance, project_env, warehouse):
-    _clean_run(defs, instance, project_env)
+def test_each_ml_fault_fires_its_check(defs, instance, project_env, start_from, warehouse):
+    _clean_run(start_from, instance)
     faults = Faults(
         missing_labels_category="lamps",
         rogue_annotator=True,

@@ -3,7 +3,14 @@ not worse than the champion is promoted; the registry says why; rollback is one 
 
 import pytest
 from click.testing import CliRunner
-from pipeline_support import CLEAN_DAY, deliver, evaluations, materialized, run_job
+from pipeline_support import (
+    CLEAN_RUN,
+    evaluations,
+    evaluations_of_run,
+    materialized,
+    materialized_in_run,
+    run_job,
+)
 
 from dq_pipelines.cli import main
 from dq_pipelines.declared.golden_cases import known_categories
@@ -12,8 +19,8 @@ from dq_pipelines.declared.project import load_project
 pytestmark = pytest.mark.slow
 
 
-def _golden(result) -> dict[str, object]:
-    return {k: e for k, e in evaluations(result).items() if k.startswith("category_model.golden_")}
+def _golden(checks: dict) -> dict[str, object]:
+    return {k: e for k, e in checks.items() if k.startswith("category_model.golden_")}
 
 
 def _registry(warehouse):
@@ -24,12 +31,13 @@ def _registry(warehouse):
 
 
 def test_a_good_model_is_promoted_and_one_trained_on_shuffled_labels_is_not(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    good = run_job(defs, instance)
-    assert good.success and "category_model_evaluation" in materialized(good)
-    golden = _golden(good)
+    good = start_from(CLEAN_RUN)
+    assert good.success and "category_model_evaluation" in materialized_in_run(
+        instance, good.run_id
+    )
+    golden = _golden(evaluations_of_run(instance, good.run_id))
     assert len(golden) == len(load_project().golden_for("category_model")) >= 8
     assert all(e.passed for e in golden.values())
     first = _registry(warehouse)
@@ -48,7 +56,7 @@ def test_a_good_model_is_promoted_and_one_trained_on_shuffled_labels_is_not(
         conn.execute(f"update training_set set label = case label {rotated} end")
     broken = run_job(defs, instance, "train_job")
     assert broken.success and "category_model" in materialized(broken)
-    failed = {k: e for k, e in _golden(broken).items() if not e.passed}
+    failed = {k: e for k, e in _golden(evaluations(broken)).items() if not e.passed}
     assert len(failed) >= 6
     case = failed["category_model.golden_office_chair_lumbar"]
     message = case.metadata["description"].value

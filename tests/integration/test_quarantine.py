@@ -9,7 +9,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 from pipeline_support import (
-    CLEAN_DAY,
+    CLEAN_RUN,
     FAULTY_DAY,
     N_PRODUCTS,
     assert_nothing_lost,
@@ -50,10 +50,9 @@ def test_contracts_declare_the_quarantine_threshold():
 
 
 def test_few_failing_rows_are_quarantined_and_the_rest_published(
-    defs, instance, project_env, warehouse, resources
+    defs, instance, project_env, start_from, warehouse, resources
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.005))
     result = run_job(defs, instance)
 
@@ -90,10 +89,9 @@ def test_few_failing_rows_are_quarantined_and_the_rest_published(
 
 
 def test_too_many_failing_rows_hold_the_delivery_and_block_training(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    clean = run_job(defs, instance)
+    clean = start_from(CLEAN_RUN)
     clean_load = warehouse.query("select distinct _load_id from stg_catalog")["_load_id"].item()
     deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.03))
     result = run_job(defs, instance)
@@ -150,11 +148,12 @@ def test_raw_rows_failing_the_delivery_contract_are_quarantined_before_staging(
     assert result.success
 
 
-def test_a_manual_downstream_run_reads_only_published_data(defs, instance, project_env, warehouse):
+def test_a_manual_downstream_run_reads_only_published_data(
+    defs, instance, project_env, start_from, warehouse
+):
     """Selecting only training_set after a held delivery rebuilds it from the last published
     staging tables: the held rows never reach it."""
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.2))
     assert TRAINING_SET not in materialized(run_job(defs, instance))  # held
     job = defs.resolve_implicit_global_asset_job_def().get_subset(
@@ -173,15 +172,14 @@ def test_a_manual_downstream_run_reads_only_published_data(defs, instance, proje
 
 
 def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
-    defs, instance, project_env, warehouse, tmp_path, monkeypatch
+    defs, instance, project_env, start_from, warehouse, tmp_path, monkeypatch
 ):
     """The epoch-date switch holds the raw catalog (every updated_at fails its type); once the
     contract accepts epoch seconds, replaying the archived delivery publishes it and releases
     the held rows, which stay in the quarantine table, marked."""
     from test_landing import REPLAY, _fixed_definitions
 
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
     drifted = run_job(defs, instance)
     held = assert_nothing_lost(warehouse, "catalog", FAULTY_DAY)
@@ -204,9 +202,10 @@ def test_quarantine_is_released_when_a_replay_publishes_the_delivery(
     assert after["raw_quarantine"] == 0
 
 
-def test_checks_run_on_their_own_audit_the_published_table(defs, instance, project_env, warehouse):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+def test_checks_run_on_their_own_audit_the_published_table(
+    defs, instance, project_env, start_from, warehouse
+):
+    assert start_from(CLEAN_RUN).success
     checks_only = dg.define_asset_job(
         "stg_catalog_checks", selection=dg.AssetSelection.checks_for_assets("stg_catalog")
     )
@@ -220,9 +219,10 @@ def test_checks_run_on_their_own_audit_the_published_table(defs, instance, proje
                            [result.run_id])["n"].item() == 0  # fmt: skip
 
 
-def test_running_again_counts_each_quarantined_row_once(defs, instance, project_env, warehouse):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+def test_running_again_counts_each_quarantined_row_once(
+    defs, instance, project_env, start_from, warehouse
+):
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(unknown_categories=0.005))
     first = run_job(defs, instance)
     again = run_job(defs, instance)  # same files: raw is a duplicate, staging decides again
@@ -236,12 +236,11 @@ def test_running_again_counts_each_quarantined_row_once(defs, instance, project_
 
 
 def test_a_held_delivery_delivered_again_is_not_staged_again(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
     """Decimal commas in 5% of prices hold the raw delivery; the same bytes on the next run
     are recognised, not re-quarantined, and the raw table keeps its previous version."""
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY)
     path = project_env / "landing" / "catalog" / str(FAULTY_DAY) / "catalog.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -2,7 +2,7 @@
 
 import dagster as dg
 import pytest
-from pipeline_support import CLEAN_DAY, FAULTY_DAY, deliver, materialized, run_job
+from pipeline_support import CLEAN_RUN, FAULTY_DAY, deliver, materialized, run_job
 
 from dq_pipelines.cli.sample_data import Faults
 
@@ -30,10 +30,9 @@ def test_manual_training_refuses_when_checks_never_ran(defs, instance, project_e
 
 
 def test_manual_training_after_a_failed_check_refuses_then_obeys_a_recorded_override(
-    defs, instance, project_env, warehouse
+    defs, instance, project_env, start_from, warehouse
 ):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+    assert start_from(CLEAN_RUN).success
     deliver(project_env, FAULTY_DAY, Faults(epoch_dates=True))
     assert "category_model" not in materialized(run_job(defs, instance))
 
@@ -56,9 +55,10 @@ def test_manual_training_after_a_failed_check_refuses_then_obeys_a_recorded_over
     assert list(rows["gate_override_reason"]) == [reason, reason]
 
 
-def test_automation_trains_only_on_data_whose_blocking_checks_passed(defs, instance, project_env):
-    deliver(project_env, CLEAN_DAY)
-    assert run_job(defs, instance).success
+def test_automation_trains_only_on_data_whose_blocking_checks_passed(
+    defs, instance, project_env, start_from
+):
+    assert start_from(CLEAN_RUN).success
     cursor = dg.evaluate_automation_conditions(defs=defs, instance=instance).cursor
 
     # Flipped labels: training_set is built, but its blocking check fails, so it is held and
