@@ -12,10 +12,13 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 
 .PHONY: install embeddings demo test lint ui validate bench clean
 
+# uv (installed by the venv's pip) resolves, installs and compiles the packages' bytecode on
+# every core: 43 s on a fresh 2-core machine, where pip took 101 s, most of it compiling on one
+# core. Same packages, same versions (compared with `pip freeze`).
 $(BIN)/dq-pipelines: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,cleanlab]"
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --compile-bytecode -e ".[test,cleanlab]"
 	touch $@
 
 install: $(BIN)/dq-pipelines
