@@ -31,6 +31,7 @@ import dagster as dg
 import duckdb
 
 from dq_pipelines.cli.sample_data import Faults
+from dq_pipelines.storage.identifiers import quote_identifier
 
 # What a run leaves in the project folder (conftest.project_env points the DQ_* paths here).
 WAREHOUSE = "warehouse.duckdb"
@@ -63,7 +64,8 @@ class _Saved:
 
 
 class PipelineStates:
-    """Saved starting states of one process, keyed by what made them (see `key`)."""
+    """Saved starting states of one process, keyed by what made them (the `start_from` fixture
+    in conftest.py builds the key: the Start, the project files and the DQ_* settings)."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
@@ -140,14 +142,10 @@ def _rewrite_sqlite(database: sqlite3.Connection, old: str, new: str) -> None:
     """As `_rewrite_warehouse`, in Dagster's storage: its events and runs are JSON text."""
     tables = [t for (t,) in database.execute("select name from sqlite_master where type = 'table'")]
     for table in tables:
-        for column in database.execute(f'pragma table_info("{table}")').fetchall():
+        for column in database.execute(f"pragma table_info({quote_identifier(table)})"):
             name, declared = column[1], column[2].upper()
             if "TEXT" in declared or "CHAR" in declared:
-                database.execute(
-                    f'update "{table}" set "{name}" = replace("{name}", ?, ?) '
-                    f'where instr("{name}", ?) > 0',
-                    [old, new, old],
-                )
+                database.execute(_rewrite_sql(quote_identifier(table), name), [old, new, old])
     database.commit()
 
 
@@ -157,13 +155,16 @@ def _rewrite_warehouse(path: Path, old: str, new: str) -> None:
         return
     with duckdb.connect(str(path)) as conn:
         columns = conn.execute(
-            "select table_name, column_name from information_schema.columns "
+            "select table_schema, table_name, column_name from information_schema.columns "
             "join information_schema.tables using (table_catalog, table_schema, table_name) "
             "where table_type = 'BASE TABLE' and data_type = 'VARCHAR'"
         ).fetchall()
-        for table, column in columns:
-            conn.execute(
-                f'update "{table}" set "{column}" = replace("{column}", ?, ?) '
-                f'where contains("{column}", ?)',
-                [old, new, old],
-            )
+        for schema, table, column in columns:
+            qualified = f"{quote_identifier(schema)}.{quote_identifier(table)}"
+            conn.execute(_rewrite_sql(qualified, column), [old, new, old])
+
+
+def _rewrite_sql(table: str, column: str) -> str:
+    """The statement both rewrites run (SQLite and DuckDB alike): parameters old, new, old."""
+    name = quote_identifier(column)
+    return f"update {table} set {name} = replace({name}, ?, ?) where instr({name}, ?) > 0"

@@ -56,11 +56,12 @@ def run_job(defs: dg.Definitions, instance, job: str = "full_pipeline_job", **kw
     )
 
 
+def _by_name(checks) -> dict[str, dg.AssetCheckEvaluation]:
+    return {f"{e.asset_key.to_user_string()}.{e.check_name}": e for e in checks}
+
+
 def evaluations(result) -> dict[str, dg.AssetCheckEvaluation]:
-    return {
-        f"{e.asset_key.to_user_string()}.{e.check_name}": e
-        for e in result.get_asset_check_evaluations()
-    }
+    return _by_name(result.get_asset_check_evaluations())
 
 
 def evaluations_of_run(
@@ -68,8 +69,7 @@ def evaluations_of_run(
 ) -> dict[str, dg.AssetCheckEvaluation]:
     """`evaluations`, read from the instance: for a run a test did not make itself (start_from)."""
     entries = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
-    checks = [entry.dagster_event.event_specific_data for entry in entries]
-    return {f"{e.asset_key.to_user_string()}.{e.check_name}": e for e in checks}
+    return _by_name(entry.dagster_event.event_specific_data for entry in entries)
 
 
 def materialized_in_run(instance: dg.DagsterInstance, run_id: str) -> set[str]:

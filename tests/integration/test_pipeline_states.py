@@ -73,8 +73,9 @@ def test_a_restored_state_is_the_state_its_run_left_and_later_runs_build_on_it(
         assert _tables(copy / "warehouse.duckdb", copy) == warehouse
         assert str(project_env) not in repr(_tables(copy / "warehouse.duckdb", Path("/-")))
         assert _history(copied_instance, copied_defs, copy) == _history(instance, defs, project_env)
-        archived = [Path(p) for (p,) in duckdb.connect(str(copy / "warehouse.duckdb")).execute(
-            "select archive_path from dq_manifest").fetchall()]  # fmt: skip
+        with duckdb.connect(str(copy / "warehouse.duckdb"), read_only=True) as conn:
+            archived = [Path(p) for (p,) in conn.execute(
+                "select archive_path from dq_manifest").fetchall()]  # fmt: skip
         assert archived and all(p.is_relative_to(copy) and p.exists() for p in archived)
 
         # The training gate reads the copied check history; the new versions are compared with
