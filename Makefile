@@ -48,27 +48,28 @@ lint: install
 
 # pytest-xdist, one worker per core. worksteal hands out single tests and lets an idle worker
 # take queued ones: most of the time is in a few dozen ~30 s pipeline tests, and per-module
-# scheduling (loadfile) left one worker idle for minutes. A module-scoped fixture (the smoke
-# webserver) may then be built once per worker; that costs less than the idle time.
+# scheduling (loadfile) left one worker idle for minutes.
 # (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
-# The browser test runs in a pytest process of its own: Playwright starts its driver with a
-# fork, which can hang in an xdist worker that other tests left with DuckDB and Dagster threads.
-# It runs beside the xdist workers, not after them: most of its ~2 minutes is waiting (for
-# `dagster dev` to answer, for the UI to render), which the workers fill. Its output is printed
-# when both have ended; the target fails if either failed.
+# The served tests (tests/served, marker `served`: the demo, GraphQL and the browser over one
+# demo and one `dagster dev`) run in a pytest process of their own, so that state is built once,
+# not once per worker; and Playwright starts its driver with a fork, which can hang in an xdist
+# worker that other tests left with DuckDB and Dagster threads. They run beside the xdist
+# workers, not after them: much of their ~3 minutes is waiting (for `dagster dev` to answer, for
+# the UI to render), which the workers fill. Their output is printed when both have ended; the
+# target fails if either failed.
 # The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
 # after the run) go to a folder in /dev/shm where the machine has one: a SQLite commit of a
 # Dagster event there costs ~0.2 ms instead of ~2.4 ms on this disk. On clean clones, pytest
 # took 851 s and 862 s with it, 970 s without (runs of the same hour; one run's timings vary).
-BROWSER_LOG := test-artifacts/browser-tests.log
+SERVED_LOG := test-artifacts/served-tests.log
 TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
-	@mkdir -p $(dir $(BROWSER_LOG))
+	@mkdir -p $(dir $(SERVED_LOG))
 	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
-	$(BIN)/pytest -q -p no:cacheprovider -m browser > $(BROWSER_LOG) 2>&1 & browser=$$!; \
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not browser"; suite=$$?; \
-	wait $$browser; ui=$$?; \
-	echo "== browser tests (pytest -m browser, run beside the suite):"; cat $(BROWSER_LOG); \
+	$(BIN)/pytest -q -p no:cacheprovider -m served --durations=5 > $(SERVED_LOG) 2>&1 & served=$$!; \
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not served"; suite=$$?; \
+	wait $$served; ui=$$?; \
+	echo "== served tests (pytest -m served, run beside the suite):"; cat $(SERVED_LOG); \
 	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml

@@ -1,7 +1,7 @@
 """The UI as a person uses it: the demo's deliveries, the real Dagster UI and headless Chromium.
 
-One demo (300 products), one server and one browser for the whole module. Each page is saved
-as a screenshot under $DQ_TEST_ARTIFACTS (default test-artifacts/). The browser is the
+The demo (300 products) and the server are those of every served test (conftest.py). Each page
+is saved as a screenshot under $DQ_TEST_ARTIFACTS (default test-artifacts/). The browser is the
 distribution's chromium, driven by Playwright; Playwright's own browser download is never used.
 If Chromium cannot start, the test fails and says why: it does not skip.
 """
@@ -12,14 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import dagster as dg
 import pytest
-from ui_server import dagster_dev
+from demo_state import DemoRuns
 
-from dq_pipelines.cli.demo import demo_folder, run_demo
 from dq_pipelines.layout import PROJECT_ROOT
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.served, pytest.mark.smoke, pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -43,35 +41,6 @@ def artifacts() -> Path:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The demo's three deliveries, run in process; the environment it printed for `make ui`,
-    the faulty run's id and the scorecard's path."""
-    from dq_pipelines.definitions import defs
-    from dq_pipelines.defs.resources import build_resources
-
-    folder = tmp_path_factory.mktemp("browser") / "demo"
-    lines: list[str] = []
-    with (
-        demo_folder(folder, lines.append) as places,
-        dg.DagsterInstance.get() as instance,
-    ):
-        *_, faulty = run_demo(defs(), instance, build_resources(), 300, lines.append)
-    scorecard = next(line for line in lines if line.startswith("scorecard: "))
-    yield {
-        "env": os.environ | places,
-        "faulty_run": faulty.run_id,
-        "scorecard": Path(scorecard.removeprefix("scorecard: ")),
-    }
-
-
-@pytest.fixture(scope="module")
-def ui(demo: dict) -> Iterator[str]:
-    """The UI served over the demo's instance and warehouse; its base URL."""
-    with dagster_dev(demo["env"]) as base:
-        yield base
 
 
 @contextmanager
@@ -186,14 +155,15 @@ def scorecard(page, path: Path, artifacts: Path) -> None:
     _shot(page, artifacts, "7_scorecard")
 
 
-def test_a_person_sees_what_failed_what_it_blocked_and_the_scorecard(ui, demo, page, artifacts):
-    """One test, so that xdist never builds the demo, the server and the browser twice."""
+def test_a_person_sees_what_failed_what_it_blocked_and_the_scorecard(
+    ui: str, demo_runs: DemoRuns, faulty_run_id: str, page, artifacts: Path
+):
     page.set_default_timeout(WAIT_MS)
     asset_graph(page, ui, artifacts)
     failed_check(page, ui, artifacts)
     blocked_training_set(page, ui, artifacts)
-    faulty_run(page, ui, demo["faulty_run"], artifacts)
-    scorecard(page, demo["scorecard"], artifacts)
+    faulty_run(page, ui, faulty_run_id, artifacts)
+    scorecard(page, demo_runs.folder / "reports" / "scorecard.html", artifacts)
 
 
 def test_a_browser_that_cannot_start_fails_the_test_saying_why(tmp_path):

@@ -1,24 +1,22 @@
-"""`dagster dev` (webserver and daemon) on 127.0.0.1, driven and queried over GraphQL."""
+"""`dagster dev` (webserver and daemon) on 127.0.0.1 over the demo's instance and warehouse
+(conftest.py), driven and queried over GraphQL."""
 
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import pytest
 import requests
 from dagster_graphql import DagsterGraphQLClient
-from ui_server import dagster_dev
+from demo_state import DemoRuns
 
-from dq_pipelines.cli import INSTANCE_CONFIG
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.layout import PROJECT_ROOT
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow]
+pytestmark = [pytest.mark.served, pytest.mark.smoke, pytest.mark.slow]
 
 ASSETS_QUERY = """
 { assetNodes { assetKey { path }
@@ -37,54 +35,14 @@ query ($repo: RepositorySelector!) {
   sensorsOrError(repositorySelector: $repo) {
     ... on Sensors { results { name sensorState { status } } } } }
 """
+NEXT_DAY = date(2026, 11, 29)  # the day after the demo's last delivery
 REPO = {"repositoryLocationName": "dq_pipelines", "repositoryName": "__repository__"}
 
 
 @pytest.fixture(scope="module")
-def faulty_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    """A DAGSTER_HOME holding one faulty run of the whole pipeline (shared by this module)."""
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        yield _faulty_home(tmp_path_factory.mktemp("smoke"), monkeypatch)
-
-
-def _faulty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    # The instance config `make ui` uses, pool limit included: a job launched through the
-    # webserver must still run with it.
-    (home / "dagster.yaml").write_text(INSTANCE_CONFIG.read_text())
-    for name, sub in [
-        ("DQ_DUCKDB_PATH", "w.duckdb"),
-        ("DQ_LANDING_DIR", "landing"),
-        ("DQ_ARTIFACTS_DIR", "artifacts"),
-        ("DQ_REPORTS_DIR", "reports"),
-    ]:
-        monkeypatch.setenv(name, str(tmp_path / sub))
-    monkeypatch.setenv("DAGSTER_HOME", str(home))
-    generate_delivery(
-        tmp_path / "landing", date(2026, 11, 28), n_products=300, faults=Faults(epoch_dates=True)
-    )
-    from dq_pipelines.definitions import defs
-
-    with dg.DagsterInstance.get() as instance:
-        result = (
-            defs()
-            .resolve_job_def("full_pipeline_job")
-            .execute_in_process(instance=instance, raise_on_error=False)
-        )
-    # Held at raw and training blocked: the run succeeds, nothing downstream is rebuilt.
-    assert result.success
-    assert "raw_catalog" not in {
-        e.asset_key.path[-1] for e in result.get_asset_materialization_events()
-    }
-    return home, result.run_id
-
-
-@pytest.fixture(scope="module")
-def webserver(faulty_home) -> Iterator[int]:
-    """`dagster dev` over the faulty run's DAGSTER_HOME; its port."""
-    with dagster_dev(os.environ) as base:
-        yield int(base.rsplit(":", 1)[1])
+def port(ui: str) -> int:
+    """The served UI's port: the GraphQL client takes a host and a port."""
+    return int(ui.rsplit(":", 1)[1])
 
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
@@ -99,9 +57,8 @@ def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
     return body["data"]
 
 
-def test_webserver_shows_assets_checks_and_the_failed_check(webserver, faulty_home):
-    port = webserver
-    _, run_id = faulty_home
+def test_webserver_shows_assets_checks_and_the_failed_check(port: int, faulty_run_id: str):
+    run_id = faulty_run_id
     client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     assert client.get_run_status(run_id).value == "SUCCESS"
 
@@ -117,19 +74,19 @@ def test_webserver_shows_assets_checks_and_the_failed_check(webserver, faulty_ho
         CHECK_QUERY,
         {"key": {"path": ["raw_catalog"]}, "name": "updated_at__type"},
     )["assetCheckExecutions"]
-    latest = executions[0]
-    assert latest["runId"] == run_id and latest["status"] == "FAILED"
-    labels = {m["label"] for m in latest["evaluation"]["metadataEntries"]}
+    (faulty,) = [e for e in executions if e["runId"] == run_id]
+    assert faulty["status"] == "FAILED"
+    labels = {m["label"] for m in faulty["evaluation"]["metadataEntries"]}
     assert {"unexpected_count", "unexpected_percent", "unexpected_sample"} <= labels
     # What the hold blocked did not run: the UI reads its checks "Skipped", not failed.
     blocked = _graphql(
         port, CHECK_QUERY, {"key": {"path": ["training_set"]}, "name": "labels__missing"}
     )["assetCheckExecutions"]
-    assert blocked[0]["runId"] == run_id and blocked[0]["status"] == "SKIPPED"
+    assert [e["status"] for e in blocked if e["runId"] == run_id] == ["SKIPPED"]
 
 
-def test_webserver_lists_the_schedule_and_running_sensors(webserver):
-    data = _graphql(webserver, AUTOMATION_QUERY, {"repo": REPO})
+def test_webserver_lists_the_schedule_and_running_sensors(port: int):
+    data = _graphql(port, AUTOMATION_QUERY, {"repo": REPO})
     schedules = {s["name"]: s for s in data["schedulesOrError"]["results"]}
     assert schedules["daily_ingest_schedule"]["cronSchedule"] == "0 6 * * *"
     assert schedules["daily_ingest_schedule"]["scheduleState"]["status"] == "RUNNING"
@@ -146,8 +103,13 @@ def test_webserver_lists_the_schedule_and_running_sensors(webserver):
     }
 
 
-def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver):
-    client = DagsterGraphQLClient("127.0.0.1", port_number=webserver)
+def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(
+    port: int, demo_runs: DemoRuns
+):
+    # A new delivery whose dates switched to epoch seconds lands in the demo's landing.
+    landing = Path(demo_runs.ui_env["DQ_LANDING_DIR"])
+    generate_delivery(landing, NEXT_DAY, n_products=300, faults=Faults(epoch_dates=True))
+    client = DagsterGraphQLClient("127.0.0.1", port_number=port)
     run_id = client.submit_job_execution("ingest_job", repository_location_name="dq_pipelines")
     deadline = time.monotonic() + 180
     while (status := client.get_run_status(run_id).value) not in ("SUCCESS", "FAILURE"):
@@ -155,7 +117,7 @@ def test_a_job_launched_from_the_webserver_runs_its_checks_and_blocks(webserver)
         time.sleep(1)
     assert status == "SUCCESS"  # the faulty delivery was held, not the run failed
     executions = _graphql(
-        webserver,
+        port,
         CHECK_QUERY,
         {"key": {"path": ["raw_catalog"]}, "name": "updated_at__type"},
     )["assetCheckExecutions"]
