@@ -66,7 +66,7 @@ TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
 	@mkdir -p $(dir $(SERVED_LOG))
 	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
-	$(BIN)/pytest -q -p no:cacheprovider -m served --durations=5 > $(SERVED_LOG) 2>&1 & served=$$!; \
+	$(BIN)/pytest -q -p no:cacheprovider -m served --durations=5 tests/served > $(SERVED_LOG) 2>&1 & served=$$!; \
 	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not served"; suite=$$?; \
 	wait $$served; ui=$$?; \
 	echo "== served tests (pytest -m served, run beside the suite):"; cat $(SERVED_LOG); \

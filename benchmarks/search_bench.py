@@ -42,7 +42,7 @@ from process_memory import peak_rss_mib
 from dq_pipelines.cli.sample_products import sample_products, sample_queries
 from dq_pipelines.cli.sample_rows import FEEDBACK_SQL, feedback_chunks
 from dq_pipelines.cli.sample_vocabulary import CATEGORIES, LISTS
-from dq_pipelines.declared.project import JUDGEMENTS, load_project
+from dq_pipelines.declared.project import JUDGEMENTS, load_models
 from dq_pipelines.ml.embeddings import make_embedder
 from dq_pipelines.ml.model_store import ModelStore
 from dq_pipelines.ml.search_evaluation import evaluate_search
@@ -78,19 +78,20 @@ def sample_feedback(catalogue: pd.DataFrame, searches: int, seed: int = 7) -> pd
     return pd.concat(parts, ignore_index=True)
 
 
-def judged_pairs(feedback: pd.DataFrame, labelled: pd.DataFrame) -> pd.DataFrame:
-    """The pipeline's feedback_judgements SQL model, run on the sample feedback."""
+def judged_pairs(feedback: pd.DataFrame, labelled: pd.DataFrame, sql: str) -> pd.DataFrame:
+    """The pipeline's feedback_judgements SQL model (`sql`), run on the sample feedback."""
     with duckdb.connect() as con:
         con.register("stg_feedback", feedback)
         con.register("training_set", labelled)
-        return con.execute(load_project().models[JUDGEMENTS].sql).df()
+        return con.execute(sql).df()
 
 
 def search_evaluation(index: SearchIndex, labelled: pd.DataFrame, feedback: pd.DataFrame) -> dict:
     """product_search_evaluation's work, timed: the judged pairs from the impressions (the SQL
-    model), then the metrics and the judgement volume."""
+    model), then the metrics and the judgement volume. Reading the model's file is not timed."""
+    sql = load_models()[JUDGEMENTS].sql
     started = time.perf_counter()
-    judged = judged_pairs(feedback, labelled)
+    judged = judged_pairs(feedback, labelled, sql)
     figures: dict[str, Any] = {"judgements_s": time.perf_counter() - started}
     started = time.perf_counter()
     evaluation = evaluate_search(index, labelled, judged)

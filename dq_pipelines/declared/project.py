@@ -124,6 +124,11 @@ def _golden_asset(case: GoldenCase) -> str:
     return MODEL_ASSET if isinstance(case, ClassifierCase) else SEARCH_ASSET
 
 
+def _models(contracts: dict[str, SourceContract], sql_dir: Path) -> dict[str, SqlModel]:
+    """The SQL models; besides each other they may read the sources' raw tables."""
+    return load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
+
+
 def build_project(
     contracts_dir: Path,
     sql_dir: Path,
@@ -132,7 +137,7 @@ def build_project(
     golden_file: Path | None = None,
 ) -> Project:
     contracts = load_contracts(contracts_dir)
-    models = load_sql_models(sql_dir, {c.raw_table for c in contracts.values()})
+    models = _models(contracts, sql_dir)
     if TRAINING_SET not in models:
         raise DefinitionFileError(sql_dir, f"no SQL model named '{TRAINING_SET}' to train on")
     schemas = infer_schemas(contracts.values(), models)
@@ -155,6 +160,12 @@ def _check_unique_names(
                 raise DefinitionFileError(
                     spec.path, f"check '{spec.name}' is already a check of {asset}'s suite"
                 )
+
+
+def load_models() -> dict[str, SqlModel]:
+    """The project's SQL models alone, for a tool that only runs one's SQL: without the suites,
+    whose loading imports GX (about 5 s) to check every expectation."""
+    return _models(load_contracts(layout.CONTRACTS_DIR), layout.SQL_DIR)
 
 
 @cache

@@ -52,3 +52,19 @@ def test_the_projects_models_match_their_sql():
     models = load_project().models
     assert models["training_set"].deps == ("stg_catalog", "stg_labels")
     assert models["stg_catalog"].deps == ("raw_catalog",)
+
+
+def test_the_models_alone_are_the_projects_models_without_importing_gx():
+    """benchmarks/search_bench.py reads one model's SQL; the suites (and GX) are not loaded."""
+    import subprocess
+    import sys
+
+    from dq_pipelines.declared.project import load_models, load_project
+
+    assert load_models() == load_project().models
+    probe = (
+        "import sys; from dq_pipelines.declared.project import load_models; load_models(); "
+        "print('great_expectations' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]
