@@ -2,7 +2,7 @@
 
 Most pipeline tests begin the same way: a clean delivery, one run of a job, and only then the
 delivery or the run the test is about. That first run takes 3-10 s of CPU and was repeated by
-37 tests. `PipelineStates` runs a starting state once per process and hands each later
+38 tests. `PipelineStates` runs a starting state once per process and hands each later
 test a copy of it instead:
 
 - the test's DQ files (warehouse, landing, archive, artifacts, reports), copied into its own

@@ -4,9 +4,11 @@ import dagster as dg
 import pytest
 from pipeline_support import (
     CLEAN_DAY,
+    CLEAN_RUN,
     FAULTY_DAY,
     deliver,
     evaluations,
+    evaluations_of_run,
     materialized,
     run_job,
 )
@@ -18,17 +20,17 @@ from dq_pipelines.stats.ranking import judgements_from_feedback
 pytestmark = pytest.mark.slow
 
 
-def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, warehouse):
-    deliver(project_env, CLEAN_DAY)
-    result = run_job(defs, instance)
+def test_clean_delivery_trains_and_evaluates(instance, start_from, warehouse):
+    result = start_from(CLEAN_RUN)  # the clean run itself, or an exact copy of it
     assert result.success
-    checks = evaluations(result)
+    checks = evaluations_of_run(instance, result.run_id)
     failed = {k for k, e in checks.items() if not e.passed}
     assert failed == set()
     # 26 implied by the contracts (not-null, keys, type), 9 ML checks, 15 golden cases
     assert len(checks) == 94
+    done = _materializations(instance, result.run_id)
     assert {"category_model", "category_model_evaluation", "product_search_evaluation"} <= (
-        materialized(result)
+        done.keys()
     )
 
     registry = warehouse.query("select * from dq_model_registry order by model_asset")
@@ -38,7 +40,7 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     accuracy = metrics.query("metric == 'accuracy'")["value"].item()
     assert accuracy > 0.8
     assert set(metrics.query("metric == 'recall'")["label"]) >= {"chairs", "lamps", "sofas"}
-    model_meta = _metadata_of(result, "category_model_evaluation")
+    model_meta = done["category_model_evaluation"]
     assert model_meta["accuracy"].value == pytest.approx(accuracy)
     # Feedback as training signal: the judged pairs, the same as the search evaluation's, with
     # the product's majority label as the query's weak label.
@@ -50,30 +52,29 @@ def test_clean_delivery_trains_and_evaluates(defs, instance, project_env, wareho
     assert len(pairs) == judged.pairs > 0
     assert (pairs["gain"] == 2).sum() == judged.thumbs_up_pairs
     assert pairs["weak_label"].notna().all() and (pairs["weak_label"] == pairs["label"]).all()
-    assert "feedback_judgements" in materialized(result)
+    assert "feedback_judgements" in done
     # ... which the classifier learned from, one weakly labelled query each, and on which the
     # search index was judged and promoted.
     queries = warehouse.query("select count(distinct query) from feedback_judgements").iloc[0, 0]
     model_row = registry.set_index("model_asset").loc["category_model"]
     assert model_row["weak_label_rows"] == queries > 0
-    search_meta = _metadata_of(result, "product_search_evaluation")
+    search_meta = done["product_search_evaluation"]
     assert search_meta["feedback_pairs"].value == len(pairs)
     assert search_meta["judged_queries_clicks"].value == queries
     assert search_meta["ndcg_at_10_labels"].value > 0.8 and search_meta["in_service"].value
     assert registry.set_index("model_asset").loc["product_search_index", "status"] == "champion"
     # Each write-audit-publish step says where its time went: writing, then auditing.
-    for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() in ("raw_catalog", "stg_catalog", "training_set"):
-            meta = event.materialization.metadata
-            assert meta["write_seconds"].value > 0 and meta["audit_seconds"].value > 0
+    for asset in ("raw_catalog", "stg_catalog", "training_set"):
+        assert done[asset]["write_seconds"].value > 0 and done[asset]["audit_seconds"].value > 0
 
 
-def _metadata_of(result, asset: str) -> dict:
-    return next(
-        e.materialization.metadata
-        for e in result.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == asset
-    )
+def _materializations(instance: dg.DagsterInstance, run_id: str) -> dict[str, dict]:
+    """Each asset the run materialized: its materialization's metadata."""
+    entries = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    return {
+        e.dagster_event.asset_key.to_user_string(): e.asset_materialization.metadata
+        for e in entries
+    }
 
 
 def _observed(result) -> dict[str, dict]:
