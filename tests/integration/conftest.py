@@ -81,7 +81,11 @@ def instance() -> Iterator[dg.DagsterInstance]:
 
 @pytest.fixture(scope="session")
 def pipeline_states(tmp_path_factory: pytest.TempPathFactory) -> PipelineStates:
-    return PipelineStates(tmp_path_factory.mktemp("pipeline_states"))
+    """Saved in a folder of this session that all its xdist workers share: the parent of a
+    worker's own base folder (pytest-N/popen-gwK), or the base folder without xdist."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return PipelineStates(shared / "pipeline_states")
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Starting states shared by the pipeline tests of one process (one xdist worker).
+"""Starting states shared by the pipeline tests of one pytest session (all its xdist workers).
 
 Most pipeline tests begin the same way: a clean delivery, one run of a job, and only then the
 delivery or the run the test is about. That first run takes 3-10 s of CPU and was repeated by
-38 tests. `PipelineStates` runs a starting state once per process and hands each later
+38 tests. `PipelineStates` runs a starting state once per session and hands each later
 test a copy of it instead:
 
 - the test's DQ files (warehouse, landing, archive, artifacts, reports), copied into its own
@@ -16,14 +16,22 @@ test a copy of it instead:
 
 A copy is what the run would have left (tests/integration/test_pipeline_states.py compares the
 two); only the clock differs, so a test about times or ages must make its own first run.
+
+The saved states are files in a folder the session's workers share: the first worker to ask
+for a state makes it while holding that state's lock (`fcntl.flock`); another worker asking
+meanwhile waits for it, as it would otherwise spend the same time making its own.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
 import shutil
 import sqlite3
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +44,8 @@ from dq_pipelines.storage.identifiers import quote_identifier
 # What a run leaves in the project folder (conftest.project_env points the DQ_* paths here).
 WAREHOUSE = "warehouse.duckdb"
 PROJECT_FOLDERS = ("landing", "archive", "artifacts", "reports")
+# What a saved state's folder holds besides those files (in files/).
+STARTED, RUNS, EVENTS = "started.json", "runs.sqlite", "events.sqlite"
 
 
 @dataclass(frozen=True)
@@ -54,22 +64,12 @@ class Started:
     success: bool
 
 
-@dataclass(frozen=True)
-class _Saved:
-    folder: Path  # the first test's project folder, as the saved values name it
-    files: Path
-    runs: sqlite3.Connection  # copies of the instance's two in-memory databases
-    events: sqlite3.Connection
-    started: Started
-
-
 class PipelineStates:
-    """Saved starting states of one process, keyed by what made them (the `start_from` fixture
+    """Saved starting states of one session, keyed by what made them (the `start_from` fixture
     in conftest.py builds the key: the Start, the project files and the DQ_* settings)."""
 
     def __init__(self, root: Path) -> None:
-        self._root = root
-        self._saved: dict[tuple, _Saved] = {}
+        self._root = root  # shared by the session's workers
 
     def start(
         self,
@@ -80,42 +80,52 @@ class PipelineStates:
     ) -> Started:
         """Bring `project` and `instance` (both fresh) to the state `make` leads to."""
         assert not instance.get_runs() and not (project / WAREHOUSE).exists(), "not fresh"
-        saved = self._saved.get(key)
-        if saved is None:
+        saved = self._root / hashlib.sha256(repr(key).encode()).hexdigest()[:16]
+        with _locked(saved.with_suffix(".lock")):
+            if (saved / STARTED).exists():
+                return _restore(saved, project, instance)
             started = make()
-            self._saved[key] = self._save(project, instance, started)
+            _save(saved, project, instance, started)
             return started
-        self._restore(saved, project, instance)
-        return saved.started
 
-    def _save(self, project: Path, instance: dg.DagsterInstance, started: Started) -> _Saved:
-        files = self._root / f"state{len(self._saved)}"
-        _copy_project_files(project, files)
-        runs, events = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
-        _database(instance.run_storage).backup(runs)
-        _database(instance.event_log_storage).backup(events)
-        return _Saved(project, files, runs, events, started)
 
-    def _restore(self, saved: _Saved, project: Path, instance: dg.DagsterInstance) -> None:
-        # Every saved path is of a file below the folder; the slash keeps test_a0 from matching
-        # inside test_a01.
-        old, new = f"{saved.folder}/", f"{project}/"
-        _copy_project_files(saved.files, project)
-        _rewrite_warehouse(project / WAREHOUSE, old, new)
-        for copy, storage in (
-            (saved.runs, instance.run_storage),
-            (saved.events, instance.event_log_storage),
-        ):
-            database = _database(storage)
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        yield
+
+
+def _save(saved: Path, project: Path, instance: dg.DagsterInstance, started: Started) -> None:
+    _copy_project_files(project, saved / "files")
+    for name, storage in ((RUNS, instance.run_storage), (EVENTS, instance.event_log_storage)):
+        with closing(sqlite3.connect(saved / name)) as copy:
+            _database(storage).backup(copy)
+    # Written last: a state without it (its maker failed half-way) is made again.
+    (saved / STARTED).write_text(json.dumps({"folder": str(project), **asdict(started)}))
+
+
+def _restore(saved: Path, project: Path, instance: dg.DagsterInstance) -> Started:
+    record = json.loads((saved / STARTED).read_text())
+    # Every saved path is of a file below the folder; the slash keeps test_a0 from matching
+    # inside test_a01.
+    old, new = f"{record.pop('folder')}/", f"{project}/"
+    _copy_project_files(saved / "files", project)
+    _rewrite_warehouse(project / WAREHOUSE, old, new)
+    for name, storage in ((RUNS, instance.run_storage), (EVENTS, instance.event_log_storage)):
+        database = _database(storage)
+        with closing(sqlite3.connect(saved / name)) as copy:
             copy.backup(database)
-            _rewrite_sqlite(database, old, new)
-        # The storage numbers its events for the cursors it hands watchers; go on from the copy's.
-        ((last,),) = (
-            _database(instance.event_log_storage)
-            .execute("select coalesce(max(id), 0) from event_logs")
-            .fetchall()
-        )
-        instance.event_log_storage._storage_id = last
+        _rewrite_sqlite(database, old, new)
+    # The storage numbers its events for the cursors it hands watchers; go on from the copy's.
+    ((last,),) = (
+        _database(instance.event_log_storage)
+        .execute("select coalesce(max(id), 0) from event_logs")
+        .fetchall()
+    )
+    instance.event_log_storage._storage_id = last
+    return Started(**record)
 
 
 def _database(storage) -> sqlite3.Connection:

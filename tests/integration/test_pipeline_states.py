@@ -55,8 +55,8 @@ def test_a_restored_state_is_the_state_its_run_left_and_later_runs_build_on_it(
         result = run_job(defs, instance)
         return Started(result.run_id, result.success)
 
-    states = PipelineStates(tmp_path_factory.mktemp("states"))
-    first = states.start("clean", project_env, instance, clean_run)
+    root = tmp_path_factory.mktemp("states")
+    first = PipelineStates(root).start("clean", project_env, instance, clean_run)
     assert first.success
 
     copy = tmp_path_factory.mktemp("copy")
@@ -65,8 +65,10 @@ def test_a_restored_state_is_the_state_its_run_left_and_later_runs_build_on_it(
         monkeypatch.setenv(name, os.environ[name].replace(str(project_env), str(copy)))
     copied_defs = with_current_resources(defs)
     with dg.DagsterInstance.ephemeral() as copied_instance:
+        other_worker = PipelineStates(root)  # another process of the session, as under xdist
         assert (
-            states.start("clean", copy, copied_instance, lambda: pytest.fail("ran again")) == first
+            other_worker.start("clean", copy, copied_instance, lambda: pytest.fail("ran again"))
+            == first
         )
 
         warehouse = _tables(project_env / "warehouse.duckdb", project_env)
@@ -87,3 +89,16 @@ def test_a_restored_state_is_the_state_its_run_left_and_later_runs_build_on_it(
                 "select artifact_path from dq_model_registry").fetchall()]  # fmt: skip
         assert len(artifacts) > len(warehouse["dq_model_registry"])
         assert all(p.is_relative_to(copy) and p.exists() for p in artifacts)
+
+
+def test_a_state_whose_making_raised_is_made_by_the_next_test_that_asks(tmp_path):
+    states = PipelineStates(tmp_path / "states")
+
+    def raises() -> Started:
+        raise RuntimeError("the first run raised")
+
+    with dg.DagsterInstance.ephemeral() as instance, pytest.raises(RuntimeError):
+        states.start("key", tmp_path, instance, raises)
+    with dg.DagsterInstance.ephemeral() as instance:
+        made = states.start("key", tmp_path, instance, lambda: Started("run", True))
+    assert made == Started("run", True)
