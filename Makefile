@@ -50,29 +50,26 @@ lint: install
 # take queued ones: most of the time is in a few dozen ~30 s pipeline tests, and per-module
 # scheduling (loadfile) left one worker idle for minutes.
 # (loadgroup would not keep a module together: with pytest 9 it ignores xdist_group marks.)
-# The smoke tests (marker `smoke`) run in a pytest process of their own: those in tests/served
-# (the demo, GraphQL and the browser over one demo and one `dagster dev`) so that state is built
-# once, not once per worker, and because Playwright starts its driver with a fork, which can
-# hang in an xdist worker that other tests left with DuckDB and Dagster threads; those in
-# tests/smoke (the benchmark scripts at tiny sizes) because they spend their time in child
-# processes of their own. They run beside the xdist workers, not after them: much of their
-# ~6 minutes is waiting (for `dagster dev` to answer, for the UI to render, for a benchmark's
-# child), which the workers fill. Their output is printed when both have ended; the target
-# fails if either failed.
+# The served tests (tests/served, marker `served`: the demo, GraphQL and the browser over one
+# demo and one `dagster dev`) run in a pytest process of their own, so that state is built once,
+# not once per worker; and Playwright starts its driver with a fork, which can hang in an xdist
+# worker that other tests left with DuckDB and Dagster threads. They run beside the xdist
+# workers, not after them: much of their ~3 minutes is waiting (for `dagster dev` to answer, for
+# the UI to render), which the workers fill. Their output is printed when both have ended; the
+# target fails if either failed.
 # The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
 # after the run) go to a folder in /dev/shm where the machine has one: a SQLite commit of a
 # Dagster event there costs ~0.2 ms instead of ~2.4 ms on this disk. On clean clones, pytest
 # took 851 s and 862 s with it, 970 s without (runs of the same hour; one run's timings vary).
-SMOKE_LOG := test-artifacts/smoke-tests.log
+SERVED_LOG := test-artifacts/served-tests.log
 TEST_TMP_ROOT ?= $(if $(wildcard /dev/shm/.),/dev/shm,$(or $(TMPDIR),/tmp))
 test: lint
-	@mkdir -p $(dir $(SMOKE_LOG))
+	@mkdir -p $(dir $(SERVED_LOG))
 	@export TMPDIR=$$(mktemp -d -p $(TEST_TMP_ROOT) dq-pipelines-tests.XXXXXX); \
-	$(BIN)/pytest -q -p no:cacheprovider -m smoke --durations=10 tests/served tests/smoke \
-	    > $(SMOKE_LOG) 2>&1 & smoke=$$!; \
-	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not smoke"; suite=$$?; \
-	wait $$smoke; ui=$$?; \
-	echo "== smoke tests (pytest -m smoke, run beside the suite):"; cat $(SMOKE_LOG); \
+	$(BIN)/pytest -q -p no:cacheprovider -m served --durations=5 tests/served > $(SERVED_LOG) 2>&1 & served=$$!; \
+	$(BIN)/pytest -q -n auto --dist worksteal --durations=15 -m "not served"; suite=$$?; \
+	wait $$served; ui=$$?; \
+	echo "== served tests (pytest -m served, run beside the suite):"; cat $(SERVED_LOG); \
 	rm -rf "$$TMPDIR"; exit $$(( suite != 0 || ui != 0 ))
 
 validate: install $(DAGSTER_HOME)/dagster.yaml

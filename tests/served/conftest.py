@@ -3,7 +3,7 @@ twice (the second time after a later delivery landed elsewhere), then `dagster d
 environment the demo printed for `make ui`.
 
 Building this costs two demos (six pipeline runs) and a webserver, daemon and code server; the
-tests here share it instead of each making its own. `make test` runs them (marker `smoke`) in
+tests here share it instead of each making its own. `make test` runs them (marker `served`) in
 one pytest process beside the xdist workers, so the state is built once.
 """
 

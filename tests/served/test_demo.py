@@ -6,7 +6,7 @@ import re
 import pytest
 from demo_state import DemoRuns
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow]
+pytestmark = [pytest.mark.served, pytest.mark.slow]
 
 
 def _comparable(output: str) -> str:

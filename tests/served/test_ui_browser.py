@@ -17,7 +17,7 @@ from demo_state import DemoRuns
 
 from dq_pipelines.layout import PROJECT_ROOT
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.served, pytest.mark.smoke, pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -16,7 +16,7 @@ from demo_state import DemoRuns
 from dq_pipelines.cli.sample_data import Faults, generate_delivery
 from dq_pipelines.layout import PROJECT_ROOT
 
-pytestmark = [pytest.mark.smoke, pytest.mark.slow]
+pytestmark = [pytest.mark.served, pytest.mark.smoke, pytest.mark.slow]
 
 ASSETS_QUERY = """
 { assetNodes { assetKey { path }
