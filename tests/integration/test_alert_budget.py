@@ -3,6 +3,7 @@ Slack trouble on one call does not spill over onto others or duplicate posts."""
 
 import logging
 import re
+import statistics
 import time
 import uuid
 
@@ -140,8 +141,11 @@ def test_a_backlog_of_1000_failures_is_delivered_exactly_once_within_budget(reso
     assert len(posts) == len(set(posts)) == 1000  # every alert, each exactly once
     assert len(durations) >= 5  # 200 alerts a tick at most
     # Each tick stops starting alerts at its budget; what overruns it is one post in flight and
-    # reading the history.
-    assert max(durations) < budget_seconds + 2, durations
+    # reading the history: typically 0.1-0.3 s. One tick of a CI run on a machine with three
+    # busy processes on two cores once took 5.3 s (stalled, not posting: the others took
+    # 3.1-3.3 s), so a single tick may overrun by up to the budget again; the median may not.
+    assert statistics.median(durations) < budget_seconds + 2, durations
+    assert max(durations) < 2 * budget_seconds + 2, durations
     history = [
         r.id
         for k in keys
