@@ -8,19 +8,14 @@ import dagster as dg
 import pytest
 from pipeline_states import PipelineStates, Start, Started
 from pipeline_support import deliver, run_job, with_current_resources
+from project_paths import point_project_at
 
 
 @pytest.fixture
 def project_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point every DQ_* path at tmp_path; Slack stays unconfigured unless a test sets it."""
-    monkeypatch.setenv("DQ_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
-    monkeypatch.setenv("DQ_LANDING_DIR", str(tmp_path / "landing"))
-    monkeypatch.setenv("DQ_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
-    monkeypatch.setenv("DQ_REPORTS_DIR", str(tmp_path / "reports"))
-    monkeypatch.setenv("DQ_ARCHIVE_DIR", str(tmp_path / "archive"))
+    point_project_at(tmp_path, monkeypatch)
     monkeypatch.setenv("DQ_DAGSTER_URL", "http://dagster.test")
-    for name in ("DQ_SLACK_WEBHOOK_URL", "DQ_SLACK_BOT_TOKEN", "DQ_SLACK_CHANNEL"):
-        monkeypatch.delenv(name, raising=False)
     return tmp_path
 
 

@@ -97,9 +97,15 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
+def _storages(instance: dg.DagsterInstance) -> tuple[tuple[str, object], ...]:
+    """The instance's two in-memory storages, by the file a saved state keeps each in."""
+    return ((RUNS, instance.run_storage), (EVENTS, instance.event_log_storage))
+
+
 def _save(saved: Path, project: Path, instance: dg.DagsterInstance, started: Started) -> None:
+    shutil.rmtree(saved, ignore_errors=True)  # what an earlier save left half-way
     _copy_project_files(project, saved / "files")
-    for name, storage in ((RUNS, instance.run_storage), (EVENTS, instance.event_log_storage)):
+    for name, storage in _storages(instance):
         with closing(sqlite3.connect(saved / name)) as copy:
             _database(storage).backup(copy)
     # Written last: a state without it (its maker failed half-way) is made again.
@@ -113,7 +119,7 @@ def _restore(saved: Path, project: Path, instance: dg.DagsterInstance) -> Starte
     old, new = f"{record.pop('folder')}/", f"{project}/"
     _copy_project_files(saved / "files", project)
     _rewrite_warehouse(project / WAREHOUSE, old, new)
-    for name, storage in ((RUNS, instance.run_storage), (EVENTS, instance.event_log_storage)):
+    for name, storage in _storages(instance):
         database = _database(storage)
         with closing(sqlite3.connect(saved / name)) as copy:
             copy.backup(database)

@@ -14,13 +14,15 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 from demo_state import DemoRuns
+from project_paths import point_project_at
 from ui_server import dagster_dev
 
 from dq_pipelines.cli import main
+from dq_pipelines.cli.demo import FAULTY_DAY
 
 PRODUCTS = "300"
 LATER_DAY = "2026-11-30"  # after the demo's three deliveries, in the project's own landing
-FAULTY_LABEL = "faulty delivery 2026-11-28"  # the demo's tag (dq/demo) on that run
+FAULTY_LABEL = f"faulty delivery {FAULTY_DAY}"  # the demo's tag (dq/demo) on that run
 
 
 @pytest.fixture(scope="session")
@@ -31,17 +33,8 @@ def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRuns]:
     project = tmp_path_factory.mktemp("project")
     folder = project / "demo"
     with pytest.MonkeyPatch.context() as monkeypatch:
-        for name, sub in [
-            ("DQ_DUCKDB_PATH", "warehouse.duckdb"),
-            ("DQ_LANDING_DIR", "landing"),
-            ("DQ_ARTIFACTS_DIR", "artifacts"),
-            ("DQ_REPORTS_DIR", "reports"),
-            ("DQ_ARCHIVE_DIR", "archive"),
-            ("DAGSTER_HOME", "dagster_home"),
-        ]:
-            monkeypatch.setenv(name, str(project / sub))
-        for name in ("DQ_SLACK_WEBHOOK_URL", "DQ_SLACK_BOT_TOKEN", "DQ_SLACK_CHANNEL"):
-            monkeypatch.delenv(name, raising=False)
+        point_project_at(project, monkeypatch)
+        monkeypatch.setenv("DAGSTER_HOME", str(project / "dagster_home"))
         demo = ["demo", "--products", PRODUCTS, "--dir", str(folder)]
         first = CliRunner().invoke(main, demo)
         assert first.exit_code == 0, first.output
