@@ -54,9 +54,9 @@ lint: install
 # demo and one `dagster dev`) run in a pytest process of their own, so that state is built once,
 # not once per worker; and Playwright starts its driver with a fork, which can hang in an xdist
 # worker that other tests left with DuckDB and Dagster threads. They run beside the xdist
-# workers, not after them: much of their ~4.5 minutes is waiting (for `dagster dev` to answer, for
-# the UI to render), which the workers fill. Their output is printed when both have ended; the
-# target fails if either failed.
+# workers, not after them: much of their 2.5-4.5 minutes (by machine) is waiting (for `dagster
+# dev` to answer, for the UI to render), which the workers fill. Their output is printed when
+# both have ended; the target fails if either failed.
 # The tests' temporary files (warehouses, Dagster instances, landings: a few MB each, removed
 # after the run) go to a folder in /dev/shm where the machine has one: a SQLite commit of a
 # Dagster event there costs ~0.2 ms instead of ~2.4 ms on this disk. On clean clones, pytest

@@ -15,9 +15,10 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 # One BLAS / OpenMP thread per process: `make test` already keeps every core busy with a process
 # of its own (the xdist workers, the served tests beside them), and OpenBLAS's idle threads
-# spin-wait for work. With its default of a thread per core, a pipeline run took 10.4 s of CPU
-# instead of 9.0 s (three runs at once on 2 cores). Set before numpy is first imported, which
-# reads it; the processes the tests start (runs, benchmarks, `dagster dev`) inherit it.
+# spin-wait for work. With its default of a thread per core, a full pipeline run took 10.8 s of
+# CPU instead of 9.9 s (means of 8 runs each, two runs of each setting at once on 2 cores). Set
+# before numpy is first imported, which reads it; the processes the tests start (runs,
+# benchmarks, `dagster dev`) inherit it.
 for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 

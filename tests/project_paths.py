@@ -12,6 +12,9 @@ PROJECT_PATHS = {
     "DQ_REPORTS_DIR": "reports",
     "DQ_ARCHIVE_DIR": "archive",
 }
+# What a run leaves in the project's folder: the warehouse file and the folders.
+WAREHOUSE = PROJECT_PATHS["DQ_DUCKDB_PATH"]
+PROJECT_FOLDERS = tuple(sub for name, sub in PROJECT_PATHS.items() if name.endswith("_DIR"))
 SLACK_SETTINGS = ("DQ_SLACK_WEBHOOK_URL", "DQ_SLACK_BOT_TOKEN", "DQ_SLACK_CHANNEL")
 
 

@@ -37,13 +37,11 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from project_paths import PROJECT_FOLDERS, WAREHOUSE
 
 from dq_pipelines.cli.sample_data import Faults
 from dq_pipelines.storage.identifiers import quote_identifier
 
-# What a run leaves in the project folder (conftest.project_env points the DQ_* paths here).
-WAREHOUSE = "warehouse.duckdb"
-PROJECT_FOLDERS = ("landing", "archive", "artifacts", "reports")
 # What a saved state's folder holds besides those files (in files/).
 STARTED, RUNS, EVENTS = "started.json", "runs.sqlite", "events.sqlite"
 

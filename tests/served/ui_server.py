@@ -1,4 +1,4 @@
-"""`dagster dev -w workspace.yaml` on a free local port, for the smoke tests that use the UI."""
+"""`dagster dev -w workspace.yaml` on a free local port, for the served tests that use the UI."""
 
 import os
 import signal

@@ -1,8 +1,11 @@
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from dq_pipelines.declared.errors import DefinitionFileError
+from dq_pipelines.declared.project import load_models, load_project
 from dq_pipelines.declared.sql_models import load_sql_models, tables_read
 
 
@@ -47,8 +50,6 @@ def test_unknown_table_and_cycle_are_errors_naming_the_file(tmp_path):
 
 
 def test_the_projects_models_match_their_sql():
-    from dq_pipelines.declared.project import load_project
-
     models = load_project().models
     assert models["training_set"].deps == ("stg_catalog", "stg_labels")
     assert models["stg_catalog"].deps == ("raw_catalog",)
@@ -56,11 +57,6 @@ def test_the_projects_models_match_their_sql():
 
 def test_the_models_alone_are_the_projects_models_without_importing_gx():
     """benchmarks/search_bench.py reads one model's SQL; the suites (and GX) are not loaded."""
-    import subprocess
-    import sys
-
-    from dq_pipelines.declared.project import load_models, load_project
-
     assert load_models() == load_project().models
     probe = (
         "import sys; from dq_pipelines.declared.project import load_models; load_models(); "
